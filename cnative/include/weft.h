@@ -1,0 +1,152 @@
+/*
+ * weft.h - the public C API of Weft.
+ *
+ * Weft gives C (and, through its JNI layer, Java) Go-style concurrency on
+ * stackful coroutines.  This header is the whole public surface; nothing
+ * under cnative/src is part of the ABI.
+ *
+ * Errors: functions that can fail return an int, WEFT_OK (0) or a positive
+ * status on success and a negative WEFT_E* code on failure; weft_strerror()
+ * names each code.
+ */
+#ifndef WEFT_H
+#define WEFT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(WEFT_STATIC)
+#  define WEFT_EXPORT
+#elif defined(_WIN32)
+#  if defined(WEFT_BUILDING)
+#    define WEFT_EXPORT __declspec(dllexport)
+#  else
+#    define WEFT_EXPORT __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__)
+#  define WEFT_EXPORT __attribute__((visibility("default")))
+#else
+#  define WEFT_EXPORT
+#endif
+
+#define WEFT_VERSION_MAJOR 0
+#define WEFT_VERSION_MINOR 1
+#define WEFT_VERSION_PATCH 0
+
+/* ---- status and error codes ------------------------------------------ */
+
+#define WEFT_OK          0   /* success; for weft_gen_resume: the generator yielded */
+#define WEFT_DONE        1   /* weft_gen_resume: the generator's function returned */
+
+#define WEFT_EINVAL     (-1) /* an argument is invalid (NULL, out of range) */
+#define WEFT_ENOMEM     (-2) /* memory or address space could not be reserved */
+#define WEFT_ECLOSED    (-3) /* the object is closed */
+#define WEFT_ETIMEDOUT  (-4) /* the deadline passed */
+#define WEFT_ECANCELED  (-5) /* the operation or coroutine was cancelled */
+#define WEFT_EFINISHED  (-6) /* the generator already finished */
+#define WEFT_EBUSY      (-7) /* the generator is running (resumed from inside itself or from another thread) */
+#define WEFT_EPERM      (-8) /* called from the wrong place (yield outside the generator) */
+
+/* A static, never-NULL description of `err` (WEFT_OK, WEFT_DONE or WEFT_E*);
+ * unknown codes give "unknown weft error". */
+WEFT_EXPORT const char *weft_strerror(int err);
+
+/* "MAJOR.MINOR.PATCH" of the library actually linked. */
+WEFT_EXPORT const char *weft_version(void);
+
+/* ---- stacks ------------------------------------------------------------ */
+
+#define WEFT_STACK_DEFAULT ((size_t)64 * 1024)        /* usable bytes */
+#define WEFT_STACK_MAX     ((size_t)1024 * 1024 * 1024)
+
+/* The OS page size, the granularity (and minimum) of stack sizes. */
+WEFT_EXPORT size_t weft_page_size(void);
+
+/* ---- generators ----------------------------------------------------------
+ *
+ * Asymmetric stackful coroutines: weft_gen_resume runs the generator until
+ * it yields or returns; weft_gen_yield, called inside the generator's
+ * function, hands a value out to the resumer and suspends until the next
+ * resume, whose `in` it returns.
+ *
+ *   - The first resume starts fn(g, arg).  Its `in` is not lost: fn reads it
+ *     with weft_gen_input(g), which always returns the `in` of the latest
+ *     resume.
+ *   - Each generator runs on its own guard-paged stack (attr->stack_size
+ *     usable bytes, rounded up to whole pages; 0 means WEFT_STACK_DEFAULT).
+ *     Overflowing it is reported as
+ *         weft: stack overflow in coroutine "NAME" (#ID, stack 64 KiB)
+ *     and the process aborts.
+ *   - A generator may be resumed from any thread, one resume at a time.  A
+ *     concurrent resume, or a resume from inside the generator itself, gets
+ *     WEFT_EBUSY and changes nothing.
+ *   - Floating-point control state (rounding mode, exception masks) belongs
+ *     to each side: the generator starts with its creator's, and changes it
+ *     makes are not seen by its resumer, nor the other way round.
+ *   - weft_gen_free on a generator suspended in weft_gen_yield resumes it
+ *     once more: that yield returns NULL and weft_gen_canceled(g) is true,
+ *     so fn can release what it holds and return.  If it yields again
+ *     instead, its stack is discarded without further notice.
+ */
+typedef struct weft_gen weft_gen_t;
+typedef void *(*weft_gen_fn)(weft_gen_t *g, void *arg);
+typedef struct {
+    const char *name;   /* copied (first 31 bytes); NULL: "gen" */
+    size_t stack_size;  /* usable bytes; 0: WEFT_STACK_DEFAULT; 1 page .. WEFT_STACK_MAX */
+} weft_gen_attr_t;
+
+/* Creates a generator that will run fn(g, arg) on first resume.
+ * attr may be NULL.  WEFT_EINVAL: fn or out NULL, stack_size out of range.
+ * WEFT_ENOMEM: no memory or address space for the stack. */
+WEFT_EXPORT int weft_gen_new(weft_gen_fn fn, void *arg, const weft_gen_attr_t *attr, weft_gen_t **out);
+
+/* Runs g until it yields (WEFT_OK, *out = yielded value) or its function
+ * returns (WEFT_DONE, *out = its result).  out may be NULL.
+ * Errors: WEFT_EINVAL (g NULL), WEFT_EFINISHED (g already returned),
+ * WEFT_EBUSY (g is running). */
+WEFT_EXPORT int weft_gen_resume(weft_gen_t *g, void *in, void **out);
+
+/* Inside g's function: suspends g, handing `value` to the resumer; returns
+ * the next resume's `in` (NULL when g is being freed, see above).  Misuse
+ * (g NULL, or not the generator currently running on this thread) returns
+ * NULL without suspending; weft_gen_yield_ex reports it as an error code. */
+WEFT_EXPORT void *weft_gen_yield(weft_gen_t *g, void *value);
+
+/* weft_gen_yield with an error code: WEFT_OK and *in (may be NULL) = the
+ * next `in`; WEFT_ECANCELED when resumed by weft_gen_free; WEFT_EINVAL for
+ * g NULL; WEFT_EPERM when g is not running on this thread. */
+WEFT_EXPORT int weft_gen_yield_ex(weft_gen_t *g, void *value, void **in);
+
+/* The `in` of the latest resume (NULL before the first). */
+WEFT_EXPORT void *weft_gen_input(const weft_gen_t *g);
+
+/* 1 once g's function has returned, else 0 (0 for NULL). */
+WEFT_EXPORT int weft_gen_done(const weft_gen_t *g);
+
+/* 1 while weft_gen_free is finishing g (see above), else 0. */
+WEFT_EXPORT int weft_gen_canceled(const weft_gen_t *g);
+
+/* The running generator on this thread, or NULL outside any. */
+WEFT_EXPORT weft_gen_t *weft_gen_current(void);
+
+/* Name, id (unique per process, from 1) and usable stack size of g. */
+WEFT_EXPORT const char *weft_gen_name(const weft_gen_t *g);
+WEFT_EXPORT uint64_t weft_gen_id(const weft_gen_t *g);
+WEFT_EXPORT size_t weft_gen_stack_size(const weft_gen_t *g);
+
+/* Frees g and its stack, finishing it first if it is suspended (see
+ * above).  NULL is ignored.  Freeing a running generator (from inside
+ * itself or while another thread resumes it) is refused: nothing is freed
+ * and the call returns; weft_gen_free_ex says WEFT_EBUSY. */
+WEFT_EXPORT void weft_gen_free(weft_gen_t *g);
+WEFT_EXPORT int weft_gen_free_ex(weft_gen_t *g);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEFT_H */

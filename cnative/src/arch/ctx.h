@@ -1,0 +1,65 @@
+/*
+ * ctx.h - the machine-level context switch, implemented once per ABI and
+ * object format in cnative/src/arch/switch_<arch>_<abi>_<format>.S.
+ *
+ * A context is nothing but a saved stack pointer.  Switching pushes the
+ * callee-saved state the ABI requires onto the current stack, stores the
+ * stack pointer through `save`, loads `to`, pops the state found there and
+ * returns into whatever code last switched away from `to` (or into the
+ * entry trampoline for a fresh context).  Caller-saved registers need no
+ * saving: weft_ctx_switch is an ordinary call, so the compiler already
+ * assumes they are clobbered.  This is Boost.Context's fcontext design;
+ * the frame each .S file lays out is documented in a table at its top.
+ *
+ * Contract shared by every implementation:
+ *
+ *  - weft_ctx_switch(save, to, arg) returns, in the context that later
+ *    switches back, the `arg` that context's switcher passed.  For a fresh
+ *    context the first `arg` arrives as entry's second parameter.
+ *  - weft_ctx_make(stk, entry, ctx_arg) lays out a frame at the top of
+ *    `stk` so that the first switch into it calls entry(ctx_arg, arg) on
+ *    that stack with the stack aligned as the ABI demands at a call.
+ *    entry must never return (it switches away for the last time); if it
+ *    does, the trampoline traps (ud2 / brk) instead of running off the
+ *    end of the stack.
+ *  - Floating-point control state (x86: MXCSR control/mask bits and the
+ *    x87 control word; AArch64: FPCR) is callee-saved in every ABI we
+ *    target, so it belongs to the context: a coroutine that changes the
+ *    rounding mode does not change its resumer's.  A fresh context starts
+ *    with the FP control state that was current when weft_ctx_make ran.
+ *  - Win64 only: the TIB's StackBase (gs:0x08), StackLimit (gs:0x10) and
+ *    DeallocationStack (gs:0x1478) are part of the context and are
+ *    initialised by weft_ctx_make from stk->top, stk->limit, stk->alloc.
+ *  - The symbols are hidden (ELF .hidden / Mach-O .private_extern): they
+ *    are not part of libweft's ABI.
+ *
+ * Hazard (STYLE.md): code that resumes after weft_ctx_switch may be on a
+ * different OS thread than before it, so it must not reuse a thread-local
+ * address computed before the switch.  weft_ctx_switch is an external
+ * assembly function, so the compiler cannot inline through it, but TLS
+ * addresses are still CSE'd across calls: read thread-locals after a
+ * switch through a noinline accessor (see gen.c).
+ */
+#ifndef WEFT_CTX_H
+#define WEFT_CTX_H
+
+#include <stddef.h>
+
+/* The layout of the first three fields is read by the Win64 switch file;
+ * keep their order (offsets 0, 8, 16 on 64-bit targets). */
+typedef struct weft_stack {
+    char *top;       /* one past the highest usable byte, 16-aligned */
+    char *limit;     /* lowest usable byte (above the guard); Win64 StackLimit starts at the committed low end, see stack_win.c */
+    char *alloc;     /* start of the whole reservation, guard included (Win64 DeallocationStack) */
+    size_t usable;   /* top - limit */
+    size_t reserved; /* bytes reserved in all, guard included */
+    size_t guard;    /* bytes of guard at the low end */
+    unsigned valgrind_id; /* VALGRIND_STACK_REGISTER id, 0 when unused */
+} weft_stack_t;
+
+typedef void (*weft_ctx_entry)(void *ctx_arg, void *arg);
+
+void *weft_ctx_make(const weft_stack_t *stk, weft_ctx_entry entry, void *ctx_arg);
+void *weft_ctx_switch(void **save, void *to, void *arg);
+
+#endif /* WEFT_CTX_H */

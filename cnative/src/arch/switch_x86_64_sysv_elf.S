@@ -1,0 +1,152 @@
+/*
+ * switch_x86_64_sysv_elf.S - context switch for x86_64, System V ABI, ELF
+ * (Linux, the BSDs).  Contract: ctx.h.
+ *
+ * Source: System V Application Binary Interface, AMD64 Architecture
+ * Processor Supplement (x86-64 psABI) 1.0:
+ *  - 3.2.1 "Registers": rbx, rbp, r12-r15 (and rsp) belong to the caller
+ *    and must be preserved across calls; everything else is scratch.
+ *  - 3.2.1: "The control bits of the MXCSR register are callee-saved,
+ *    while the status bits are caller-saved. The x87 status word register
+ *    is caller-saved, whereas the x87 control word is callee-saved."
+ *    We save the whole MXCSR (stmxcsr has no narrower form) and restore it;
+ *    restoring stale status (exception flag) bits is harmless because the
+ *    ABI says callers may not rely on them.
+ *  - 3.2.2 "The Stack Frame": rsp+8 is a multiple of 16 when control is
+ *    transferred to a function entry point (i.e. rsp is 16-aligned just
+ *    before the `call`).
+ *
+ * Frame of a suspended context, at its saved rsp (64 bytes, 16-aligned):
+ *
+ *   offset  slot
+ *     0     MXCSR            (4 bytes)
+ *     4     x87 control word (2 bytes, 2 bytes padding)
+ *     8     r15
+ *    16     r14
+ *    24     r13              fresh context: entry's ctx_arg
+ *    32     r12              fresh context: entry function
+ *    40     rbx
+ *    48     rbp              fresh context: 0 (ends frame-pointer walks)
+ *    56     return address   fresh context: weft_ctx_trampoline
+ *
+ * Fresh context: weft_ctx_make places this frame at (top - 16 - 64), so
+ * that after the switch pops it and `ret`s into the trampoline, rsp is
+ * top - 16: 16-aligned, as required just before the trampoline's `call`.
+ * The 16 bytes above hold a zero "return address" for unwinders.
+ *
+ * CET: both exported functions start with endbr64 (IBT checks indirect
+ * call targets; they are called directly today, but a caller may take
+ * their address).  The trampoline is reached by `ret`, which IBT does not
+ * check; a shadow stack (SHSTK) would reject that `ret` and the ones that
+ * resume suspended contexts, because their return addresses were pushed on
+ * another stack.  Supporting SHSTK needs a shadow stack per coroutine and
+ * rstorssp/saveprevssp in the switch (boostorg/context #207); until then
+ * the GNU property note below claims IBT only, never SHSTK.
+ */
+
+#if defined(__CET__) || defined(WEFT_CET)
+#define WEFT_ENDBR endbr64
+#else
+#define WEFT_ENDBR
+#endif
+
+    .text
+
+/* void *weft_ctx_switch(void **save, void *to, void *arg)
+ *   rdi = save, rsi = to, rdx = arg; returns arg in rax. */
+    .globl  weft_ctx_switch
+    .hidden weft_ctx_switch
+    .type   weft_ctx_switch, @function
+    .p2align 4
+weft_ctx_switch:
+    .cfi_startproc
+    WEFT_ENDBR
+    pushq   %rbp
+    pushq   %rbx
+    pushq   %r12
+    pushq   %r13
+    pushq   %r14
+    pushq   %r15
+    leaq    -8(%rsp), %rsp
+    stmxcsr (%rsp)
+    fnstcw  4(%rsp)
+
+    movq    %rsp, (%rdi)        /* publish our frame */
+    movq    %rsi, %rsp          /* adopt theirs */
+
+    ldmxcsr (%rsp)
+    fldcw   4(%rsp)
+    leaq    8(%rsp), %rsp
+    popq    %r15
+    popq    %r14
+    popq    %r13
+    popq    %r12
+    popq    %rbx
+    popq    %rbp
+    movq    %rdx, %rax          /* return value for a resumed switch */
+    movq    %rdx, %rsi          /* second argument for a fresh entry */
+    ret
+    .cfi_endproc
+    .size   weft_ctx_switch, .-weft_ctx_switch
+
+/* void *weft_ctx_make(const weft_stack_t *stk, weft_ctx_entry entry, void *ctx_arg)
+ *   rdi = stk (stk->top at offset 0), rsi = entry, rdx = ctx_arg.
+ *   Returns the initial saved rsp of the new context. */
+    .globl  weft_ctx_make
+    .hidden weft_ctx_make
+    .type   weft_ctx_make, @function
+    .p2align 4
+weft_ctx_make:
+    .cfi_startproc
+    WEFT_ENDBR
+    movq    (%rdi), %rax        /* stk->top */
+    andq    $-16, %rax
+    movq    $0, -8(%rax)        /* zero return address above the frame */
+    movq    $0, -16(%rax)
+    leaq    -80(%rax), %rax     /* frame base: top - 16 - 64 */
+    stmxcsr (%rax)              /* inherit the creator's FP control state */
+    fnstcw  4(%rax)
+    movw    $0, 6(%rax)
+    movq    $0, 8(%rax)         /* r15 */
+    movq    $0, 16(%rax)        /* r14 */
+    movq    %rdx, 24(%rax)      /* r13 = ctx_arg */
+    movq    %rsi, 32(%rax)      /* r12 = entry */
+    movq    $0, 40(%rax)        /* rbx */
+    movq    $0, 48(%rax)        /* rbp */
+    leaq    weft_ctx_trampoline(%rip), %rcx
+    movq    %rcx, 56(%rax)
+    ret
+    .cfi_endproc
+    .size   weft_ctx_make, .-weft_ctx_make
+
+/* First code run on a fresh stack.  r12 = entry, r13 = ctx_arg,
+ * rsi = the first switch's arg (set by weft_ctx_switch). */
+    .type   weft_ctx_trampoline, @function
+    .p2align 4
+weft_ctx_trampoline:
+    .cfi_startproc
+    .cfi_undefined rip          /* outermost frame: unwinders stop here */
+    WEFT_ENDBR
+    movq    %r13, %rdi
+    callq   *%r12
+    ud2                         /* entry returned: a bug in the caller of weft_ctx_make */
+    .cfi_endproc
+    .size   weft_ctx_trampoline, .-weft_ctx_trampoline
+
+    .section .note.GNU-stack,"",@progbits
+
+#if defined(__CET__) || defined(WEFT_CET)
+/* GNU property note: GNU_PROPERTY_X86_FEATURE_1_AND (0xc0000002) with
+ * IBT (bit 0) only; see the SHSTK remark above.  Without this note the
+ * linker marks the whole binary as not CET-compatible. */
+    .section .note.gnu.property,"a"
+    .p2align 3
+    .long   4                   /* name size: "GNU\0" */
+    .long   16                  /* descriptor size */
+    .long   5                   /* NT_GNU_PROPERTY_TYPE_0 */
+    .asciz  "GNU"
+    .long   0xc0000002          /* GNU_PROPERTY_X86_FEATURE_1_AND */
+    .long   4                   /* data size */
+    .long   1                   /* GNU_PROPERTY_X86_FEATURE_1_IBT */
+    .p2align 3
+#endif

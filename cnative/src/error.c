@@ -1,0 +1,27 @@
+/* error.c - error strings and the library version. */
+#include "weft.h"
+
+#define WEFT_STR_(x) #x
+#define WEFT_STR(x) WEFT_STR_(x)
+
+const char *weft_version(void)
+{
+    return WEFT_STR(WEFT_VERSION_MAJOR) "." WEFT_STR(WEFT_VERSION_MINOR) "." WEFT_STR(WEFT_VERSION_PATCH);
+}
+
+const char *weft_strerror(int err)
+{
+    switch (err) {
+    case WEFT_OK:        return "success";
+    case WEFT_DONE:      return "generator finished";
+    case WEFT_EINVAL:    return "invalid argument";
+    case WEFT_ENOMEM:    return "out of memory or address space";
+    case WEFT_ECLOSED:   return "closed";
+    case WEFT_ETIMEDOUT: return "timed out";
+    case WEFT_ECANCELED: return "canceled";
+    case WEFT_EFINISHED: return "generator already finished";
+    case WEFT_EBUSY:     return "generator is running";
+    case WEFT_EPERM:     return "not allowed from this context";
+    default:             return "unknown weft error";
+    }
+}

@@ -1,0 +1,111 @@
+/*
+ * stack.c - sizes, valgrind registration and the per-thread pool of
+ * released stacks, above the OS layer (os/stack_<os>.c).
+ *
+ * The pool makes create/destroy cycles cost no system call: a released
+ * stack is kept, still mapped and with whatever pages it had dirtied, on
+ * the releasing thread, up to POOL_MAX stacks.  It is a plain per-thread
+ * array, so no locks: a stack released on thread B after being taken on
+ * thread A simply joins B's pool.  At thread exit the pool is returned to
+ * the OS (a pthread key destructor).
+ *
+ * Invariant: a pooled stack is not running anything.  A coroutine never
+ * releases its own stack (gen.c releases a generator's stack from the
+ * resumer's side, after the generator has switched away for good).
+ */
+#include "stack.h"
+#include "weft.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+#if defined(WEFT_VALGRIND)
+#include <valgrind/valgrind.h>
+#endif
+
+#define POOL_MAX 16
+
+struct pool {
+    int n;
+    weft_stack_t s[POOL_MAX];
+};
+
+static _Thread_local struct pool tls_pool;
+static _Thread_local int tls_pool_registered;
+static pthread_key_t pool_key;
+static pthread_once_t pool_key_once = PTHREAD_ONCE_INIT;
+
+static void os_free(weft_stack_t *stk)
+{
+#if defined(WEFT_VALGRIND)
+    if (stk->valgrind_id)
+        VALGRIND_STACK_DEREGISTER(stk->valgrind_id);
+#endif
+    weft_os_stack_free(stk);
+}
+
+void weft_stack_pool_drain(void)
+{
+    struct pool *p = &tls_pool;
+    while (p->n > 0)
+        os_free(&p->s[--p->n]);
+}
+
+static void pool_thread_exit(void *unused)
+{
+    (void)unused;
+    weft_stack_pool_drain();
+}
+
+static void pool_key_create(void)
+{
+    pthread_key_create(&pool_key, pool_thread_exit);
+}
+
+int weft_stack_size(size_t requested, size_t *usable)
+{
+    size_t pg = weft_os_page_size();
+    if (requested == 0)
+        requested = WEFT_STACK_DEFAULT;
+    if (requested > WEFT_STACK_MAX)
+        return WEFT_EINVAL;
+    *usable = (requested + pg - 1) & ~(pg - 1);
+    return WEFT_OK;
+}
+
+int weft_stack_get(weft_stack_t *stk, size_t usable)
+{
+    struct pool *p = &tls_pool;
+    for (int i = p->n - 1; i >= 0; i--) {
+        if (p->s[i].usable == usable) {
+            *stk = p->s[i];
+            p->s[i] = p->s[--p->n];
+            return WEFT_OK;
+        }
+    }
+    int rc = weft_os_stack_alloc(stk, usable);
+    if (rc != WEFT_OK)
+        return rc;
+#if defined(WEFT_VALGRIND)
+    stk->valgrind_id = VALGRIND_STACK_REGISTER(stk->limit, stk->top);
+#endif
+    return WEFT_OK;
+}
+
+void weft_stack_put(weft_stack_t *stk)
+{
+    struct pool *p = &tls_pool;
+    if (!tls_pool_registered) {
+        /* Registering the key's value is what makes the destructor run
+         * at this thread's exit; any non-NULL value will do. */
+        pthread_once(&pool_key_once, pool_key_create);
+        pthread_setspecific(pool_key, p);
+        tls_pool_registered = 1;
+    }
+    if (p->n == POOL_MAX) {
+        /* Evict the oldest; the newest is the likeliest to be warm. */
+        os_free(&p->s[0]);
+        p->s[0] = p->s[--p->n];
+    }
+    p->s[p->n++] = *stk;
+}

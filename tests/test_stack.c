@@ -1,0 +1,113 @@
+/* test_stack.c - stack sizes, guard placement, the pool, and running out. */
+#include "harness.h"
+#include "weft.h"
+#include "stack.h"
+
+#ifndef _WIN32
+#include <sys/resource.h>
+#endif
+
+WEFT_TEST(sizes_round_to_pages_and_are_bounded)
+{
+    size_t pg = weft_page_size(), u;
+    CHECK(pg >= 4096 && (pg & (pg - 1)) == 0);
+    CHECK_EQ_INT(weft_stack_size(0, &u), WEFT_OK);
+    CHECK_EQ_INT(u, WEFT_STACK_DEFAULT);
+    CHECK_EQ_INT(weft_stack_size(1, &u), WEFT_OK);
+    CHECK_EQ_INT(u, pg);
+    CHECK_EQ_INT(weft_stack_size(pg + 1, &u), WEFT_OK);
+    CHECK_EQ_INT(u, 2 * pg);
+    CHECK_EQ_INT(weft_stack_size(WEFT_STACK_MAX, &u), WEFT_OK);
+    CHECK_EQ_INT(u, WEFT_STACK_MAX);
+    CHECK_EQ_INT(weft_stack_size(WEFT_STACK_MAX + 1, &u), WEFT_EINVAL);
+    CHECK_EQ_INT(weft_stack_size((size_t)-1, &u), WEFT_EINVAL);
+}
+
+WEFT_TEST(layout_guard_below_usable)
+{
+    weft_stack_t s;
+    CHECK_EQ_INT(weft_stack_get(&s, 64 << 10), WEFT_OK);
+    CHECK(s.alloc + s.guard <= s.limit);
+    CHECK(s.guard >= weft_page_size());
+    CHECK_EQ_INT(s.top - s.limit, 64 << 10);
+    CHECK_EQ_INT(((uintptr_t)s.top) % 16, 0);
+    /* the whole usable range can be written */
+    for (char *p = s.limit; p < s.top; p += 512)
+        *p = 1;
+    s.top[-1] = 1;
+    weft_stack_put(&s);
+}
+
+WEFT_TEST(one_gib_stack_costs_only_what_it_touches)
+{
+    weft_stack_t s;
+    CHECK_EQ_INT(weft_stack_get(&s, WEFT_STACK_MAX), WEFT_OK);
+    s.top[-1] = 1;
+    s.limit[0] = 1;
+    weft_stack_put(&s);
+    weft_stack_pool_drain();
+}
+
+WEFT_TEST(pool_reuses_released_stacks)
+{
+    weft_stack_t a, b;
+    CHECK_EQ_INT(weft_stack_get(&a, 64 << 10), WEFT_OK);
+    char *first = a.alloc;
+    weft_stack_put(&a);
+    CHECK_EQ_INT(weft_stack_get(&b, 64 << 10), WEFT_OK);
+    CHECK_EQ_PTR(b.alloc, first);
+    weft_stack_put(&b);
+    /* a different size is not served from the pool */
+    CHECK_EQ_INT(weft_stack_get(&a, 128 << 10), WEFT_OK);
+    CHECK(a.alloc != first);
+    CHECK_EQ_INT(a.usable, 128 << 10);
+    weft_stack_put(&a);
+    weft_stack_pool_drain();
+}
+
+#ifndef _WIN32
+static void *noop(weft_gen_t *g, void *arg) { return arg; }
+
+WEFT_TEST(child_exhaust_address_space)
+{
+    /* 512 MiB of address space; 1 GiB stacks cannot be reserved. */
+    struct rlimit rl = { (rlim_t)512 << 20, (rlim_t)512 << 20 };
+    if (setrlimit(RLIMIT_AS, &rl) != 0)
+        WEFT_FAIL("setrlimit");
+    weft_gen_attr_t a = { "huge", WEFT_STACK_MAX };
+    weft_gen_t *g = (weft_gen_t *)0x1;
+    CHECK_EQ_INT(weft_gen_new(noop, NULL, &a, &g), WEFT_ENOMEM);
+    CHECK(g == NULL);
+    /* the runtime is still healthy: ordinary generators work */
+    weft_gen_t *ok;
+    CHECK_EQ_INT(weft_gen_new(noop, (void *)7, NULL, &ok), WEFT_OK);
+    void *v;
+    CHECK_EQ_INT(weft_gen_resume(ok, NULL, &v), WEFT_DONE);
+    CHECK_EQ_INT((intptr_t)v, 7);
+    weft_gen_free(ok);
+    /* and exhausting with many small ones ends in ENOMEM, not a crash */
+    int n = 0, rc;
+    weft_gen_t **all = calloc(200000, sizeof *all);
+    CHECK(all != NULL);
+    while (n < 200000 && (rc = weft_gen_new(noop, NULL, NULL, &all[n])) == WEFT_OK)
+        n++;
+    CHECK(n < 200000);
+    CHECK_EQ_INT(rc, WEFT_ENOMEM);
+    for (int i = 0; i < n; i++)
+        weft_gen_free(all[i]);
+    free(all);
+    printf("ENOMEM after %d stacks\n", n);
+    exit(0);
+}
+
+WEFT_TEST(reservation_failure_is_enomem_not_a_crash)
+{
+    struct weft_child_result r;
+    CHECK_EQ_INT(weft_test_run_child("child_exhaust_address_space", &r), 0);
+    if (!r.exited || r.exit_code != 0)
+        WEFT_FAIL("child failed (exited=%d code=%d signaled=%d sig=%d): %s",
+                  r.exited, r.exit_code, r.signaled, r.signo, r.err);
+}
+#endif
+
+WEFT_TEST_MAIN()
