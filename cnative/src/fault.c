@@ -1,6 +1,9 @@
 /* fault.c - the portable half of overflow reporting: the report text. */
 #include "fault.h"
 
+_Thread_local const weft_fault_info_t *weft_running WEFT_TLS_IE;
+_Thread_local int weft_thread_prepared WEFT_TLS_IE;
+
 /* Async-signal-safe append helpers: no stdio, no malloc. */
 static size_t put_str(char *buf, size_t cap, size_t n, const char *s)
 {

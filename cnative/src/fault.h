@@ -17,20 +17,47 @@
 #include <stdint.h>
 #include "arch/ctx.h"
 
+/* The first member of every coroutine record (gen.c's weft_gen, later the
+ * scheduler's), so a pointer to it is a pointer to the record. */
+enum { WEFT_CORO_GEN = 1 };
 typedef struct weft_fault_info {
+    int kind;                  /* WEFT_CORO_* */
     const weft_stack_t *stack;
     const char *name;
     uint64_t id;
 } weft_fault_info_t;
 
-/* Both are plain thread-local accesses (no locks, async-signal-safe reads). */
-void weft_fault_set_current(const weft_fault_info_t *info);
-const weft_fault_info_t *weft_fault_current(void);
+/* initial-exec TLS where the object format has it: one %fs/tpidr-relative
+ * access, and the fault handler is never the first to touch the variable
+ * (a lazily allocated dynamic TLS block is not async-signal-safe). */
+#if defined(__ELF__)
+#  define WEFT_TLS_IE __attribute__((tls_model("initial-exec")))
+#else
+#  define WEFT_TLS_IE
+#endif
+
+/* The coroutine running on this thread, NULL on the thread's own stack
+ * (defined in fault.c).  Written only by the code that switches stacks,
+ * just before the switch; see the TLS hazard in arch/ctx.h. */
+extern _Thread_local const weft_fault_info_t *weft_running WEFT_TLS_IE;
+
+/* Nonzero once weft_fault_prepare_thread succeeded on this thread. */
+extern _Thread_local int weft_thread_prepared WEFT_TLS_IE;
+
+static inline void weft_fault_set_current(const weft_fault_info_t *info)
+{
+    weft_running = info;
+}
+
+static inline const weft_fault_info_t *weft_fault_current(void)
+{
+    return weft_running;
+}
 
 /* Installs the process-wide handler (once) and an alternate signal stack
  * for the calling thread (once per thread; freed at thread exit), so that
  * a fault on an exhausted coroutine stack can still run the handler.
- * Cheap after the first call on a thread.  Returns WEFT_OK or WEFT_ENOMEM. */
+ * Sets weft_thread_prepared.  Returns WEFT_OK or WEFT_ENOMEM. */
 int weft_fault_prepare_thread(void);
 
 /* Formats the report into buf (async-signal-safe: no malloc, no stdio);

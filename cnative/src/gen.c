@@ -1,29 +1,53 @@
 /*
  * gen.c - generators: asymmetric stackful coroutines (weft.h).
  *
- * A generator is a stack, a saved stack pointer, and this header placed at
+ * A generator is a stack, a saved stack pointer, and this record placed at
  * the top of its own stack (one mapping per generator, no malloc).
  *
- * States and who may change them:
+ * States (g->state):
  *
  *   NEW --resume--> RUNNING --yield--> SUSPENDED --resume--> RUNNING ...
  *                           --return-> DONE
  *
- *   Only the thread inside weft_gen_resume owns a RUNNING generator.  It
- *   enters RUNNING with a compare-and-swap from NEW/SUSPENDED, so of two
- *   threads resuming at once exactly one wins and the other gets
- *   WEFT_EBUSY.  The generator never publishes its own state: it leaves
- *   the state it wants in `next` and switches back; the resumer stores
- *   `next` into `state` only after the switch has completed, i.e. after
- *   the generator's stack pointer is saved.  Publishing earlier would let
- *   a third thread resume the generator while its registers were still
- *   being saved.
+ * The hand-off, and why it is shaped this way.  A switch resumes the other
+ * side in the middle of its own call to weft_ctx_switch, so any `ret` the
+ * other side executes afterwards pops a return-stack-buffer entry pushed
+ * by *this* side's calls: every such return mispredicts (~15-20 cycles).
+ * With the obvious structure (resume calls the switch, then publishes
+ * state and returns; yield likewise) that was 2-4 mispredicts per round
+ * trip, and W1 measured 23 ns per switch against Boost fcontext's 3.9.
+ * So both directions end in a *tail call* to weft_ctx_switch: the saved
+ * return address is then the user's own call site, and the switch's
+ * indirect jump lands there directly, with no `ret` in between.  The
+ * price is that nothing can run "after the switch" on the side that
+ * switched: the side being switched *to* does the handshake instead.
  *
- * Thread-locals: `current` (the generator running on this thread) is read
- * and written only through noinline accessors, so no TLS address computed
- * before a switch is reused after it (STYLE.md; generator-rs #79).  A
- * generator's resume is a call that returns on the thread that made it,
- * but a generator's body may run on a different thread at each resume.
+ *   resume(g, in, out):  checks g->state; sets RUNNING, the out pointer
+ *                        and the running-coroutine TLS; tail-switches to
+ *                        g passing `in`, which becomes the value of the
+ *                        generator's pending weft_gen_yield.
+ *   yield(g, v):         stores v through the resumer's out pointer, sets
+ *                        SUSPENDED, restores the resumer's TLS;
+ *                        tail-switches back passing WEFT_OK, which
+ *                        becomes the return value of weft_gen_resume.
+ *   return r:            the same with DONE and WEFT_DONE.
+ *
+ * Threads.  The generator runs on the resumer's thread, inside the
+ * resume, so the TLS it restores before switching back is that thread's.
+ * A generator may be resumed from different threads over its life, one
+ * resume at a time.  Two threads resuming one generator *concurrently*
+ * is a data race like any other unsynchronised object use (TSan builds
+ * report it); detecting it here would need a locked instruction per
+ * resume, which alone costs more than the whole switch.
+ *
+ * Thread-locals: the running-coroutine pointer (fault.h) is read and
+ * written only before a switch, never after one, so no TLS address
+ * computed on one thread is reused on another (STYLE.md; generator-rs
+ * #79): after a switch, the code that runs is the caller's.
+ *
+ * Sanitizer builds cannot tail-call: ASan and TSan need a hook right
+ * after every switch (sanitize.h).  There, resume and yield call the
+ * switch, run the hook and return: the same protocol, slower.
  */
 #include "weft.h"
 #include "arch/ctx.h"
@@ -37,21 +61,21 @@
 enum { GEN_NEW, GEN_SUSPENDED, GEN_RUNNING, GEN_DONE };
 
 struct weft_gen {
-    /* owned by the thread running weft_gen_resume while RUNNING */
+    weft_fault_info_t info;   /* first: a weft_gen_t * is a weft_fault_info_t * */
+
+    /* hand-off state, see the file comment */
     void *sp;                 /* the generator's saved stack pointer while not running */
     void *back;               /* the resumer's saved stack pointer while running */
-    int next;                 /* state to publish when the generator switches back */
+    int state;                /* GEN_* */
     int canceled;             /* weft_gen_free is finishing this generator */
+    void **out;               /* where the next yield/return value goes */
+    void *out_sink;           /* `out` when the resumer passed NULL */
     void *in;                 /* latest resume's value */
-    void *out;                /* latest yielded value or the result */
-    weft_gen_t *outer;        /* generator current on this thread before the resume */
-    const weft_fault_info_t *outer_fault;
-
-    _Atomic int state;
+    const weft_fault_info_t *outer; /* coroutine running on the resumer's thread before the resume */
 
     /* sanitizer bookkeeping: the resumer's stack, learnt on each arrival */
-    void *asan_fake_back;     /* resumer's fake stack while the generator runs */
-    void *asan_fake;          /* generator's fake stack while suspended */
+    void *asan_fake_back;
+    void *asan_fake;
     const void *caller_bottom;
     size_t caller_size;
     void *tsan_fiber;
@@ -60,51 +84,47 @@ struct weft_gen {
     /* immutable after weft_gen_new */
     weft_gen_fn fn;
     void *arg;
-    uint64_t id;
     weft_stack_t stack;
-    weft_fault_info_t fault;
     char name[32];
 };
 
+#if defined(WEFT_ASAN) || defined(WEFT_TSAN)
+#define WEFT_GEN_HOOKS 1
+#endif
+
+/* weft_ctx_switch returns its third argument on the other side; these
+ * views of the same symbol let each side's tail call return the type its
+ * caller expects, with no conversion that would prevent the sibling call
+ * (the value is passed in rax / x0 unchanged). */
+int weft_ctx_switch_int(void **save, void *to, void *arg) __asm__(
+#if defined(__APPLE__)
+    "_weft_ctx_switch"
+#else
+    "weft_ctx_switch"
+#endif
+);
+
 static _Atomic uint64_t next_id = 1;
-static _Thread_local weft_gen_t *tls_current;
-
-/* noinline: see the file comment. */
-__attribute__((noinline)) static weft_gen_t *current_get(void)
-{
-    return tls_current;
-}
-
-__attribute__((noinline)) static void current_set(weft_gen_t *g)
-{
-    tls_current = g;
-}
 
 weft_gen_t *weft_gen_current(void)
 {
-    return current_get();
+    const weft_fault_info_t *r = weft_running;
+    return r && r->kind == WEFT_CORO_GEN ? (weft_gen_t *)r : NULL;
 }
 
-/* Switches from the generator back to its resumer.  `dying`: the
- * generator's stack will never run again (ASan may free its fake stack). */
-static void *switch_out(weft_gen_t *g, int dying)
-{
-    weft_san_start(dying ? NULL : &g->asan_fake, g->caller_bottom, g->caller_size, g->tsan_back);
-    void *r = weft_ctx_switch(&g->sp, g->back, g->out);
-    weft_san_finish(g->asan_fake, &g->caller_bottom, &g->caller_size);
-    return r;
-}
-
-static void gen_entry(void *ctx_arg, void *unused)
+__attribute__((noreturn)) static void gen_entry(void *ctx_arg, void *first_in)
 {
     weft_gen_t *g = ctx_arg;
-    (void)unused;
+    (void)first_in; /* also in g->in */
     weft_san_finish(NULL, &g->caller_bottom, &g->caller_size);
     void *r = g->fn(g, g->arg);
-    g->out = r;
-    g->next = GEN_DONE;
-    switch_out(g, 1);
-    __builtin_unreachable(); /* a DONE generator is never resumed */
+    *g->out = r;
+    g->state = GEN_DONE;
+    weft_running = g->outer;
+    /* NULL fake-stack slot: this stack never runs again */
+    weft_san_start(NULL, g->caller_bottom, g->caller_size, g->tsan_back);
+    weft_ctx_switch(&g->sp, g->back, (void *)(intptr_t)WEFT_DONE);
+    __builtin_unreachable(); /* a DONE generator is never switched to */
 }
 
 int weft_gen_new(weft_gen_fn fn, void *arg, const weft_gen_attr_t *attr, weft_gen_t **out)
@@ -116,9 +136,10 @@ int weft_gen_new(weft_gen_fn fn, void *arg, const weft_gen_attr_t *attr, weft_ge
     int rc = weft_stack_size(attr ? attr->stack_size : 0, &usable);
     if (rc != WEFT_OK)
         return rc;
-    /* The header must leave room to run: at least a page below it. */
+    /* The record must leave room to run: at least 4 KiB below it. */
+    size_t pg = weft_os_page_size();
     if (usable < sizeof(weft_gen_t) + 4096)
-        usable = (sizeof(weft_gen_t) + 4096 + weft_os_page_size() - 1) & ~(weft_os_page_size() - 1);
+        usable = (sizeof(weft_gen_t) + 4096 + pg - 1) & ~(pg - 1);
     weft_stack_t stk;
     rc = weft_stack_get(&stk, usable);
     if (rc != WEFT_OK)
@@ -127,17 +148,18 @@ int weft_gen_new(weft_gen_fn fn, void *arg, const weft_gen_attr_t *attr, weft_ge
     weft_gen_t *g = (weft_gen_t *)(((uintptr_t)stk.top - sizeof(weft_gen_t)) & ~(uintptr_t)63);
     memset(g, 0, sizeof *g);
     g->stack = stk;
-    g->stack.top = (char *)g; /* the coroutine's own stack starts below the header */
+    g->stack.top = (char *)g; /* the coroutine's own stack starts below the record */
     g->fn = fn;
     g->arg = arg;
-    g->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+    g->state = GEN_NEW;
+    g->out = &g->out_sink;
     const char *name = attr && attr->name ? attr->name : "gen";
     strncpy(g->name, name, sizeof g->name - 1);
-    g->fault.stack = &g->stack;
-    g->fault.name = g->name;
-    g->fault.id = g->id;
+    g->info.kind = WEFT_CORO_GEN;
+    g->info.stack = &g->stack;
+    g->info.name = g->name;
+    g->info.id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
     g->tsan_fiber = weft_tsan_create();
-    atomic_init(&g->state, GEN_NEW);
     g->sp = weft_ctx_make(&g->stack, gen_entry, g);
     *out = g;
     return WEFT_OK;
@@ -147,62 +169,61 @@ int weft_gen_resume(weft_gen_t *g, void *in, void **out)
 {
     if (!g)
         return WEFT_EINVAL;
-    int s = atomic_load_explicit(&g->state, memory_order_acquire);
-    do {
-        if (s == GEN_DONE)
-            return WEFT_EFINISHED;
-        if (s == GEN_RUNNING)
-            return WEFT_EBUSY;
-    } while (!atomic_compare_exchange_weak_explicit(&g->state, &s, GEN_RUNNING,
-                                                    memory_order_acquire, memory_order_acquire));
-    int rc = weft_fault_prepare_thread();
-    if (rc != WEFT_OK) {
-        atomic_store_explicit(&g->state, s, memory_order_release);
-        return rc;
+    if (g->state != GEN_SUSPENDED && g->state != GEN_NEW)
+        return g->state == GEN_DONE ? WEFT_EFINISHED : WEFT_EBUSY;
+    if (!weft_thread_prepared) {
+        int rc = weft_fault_prepare_thread();
+        if (rc != WEFT_OK)
+            return rc;
     }
+    g->state = GEN_RUNNING;
     g->in = in;
-    g->outer = current_get();
-    g->outer_fault = weft_fault_current();
-    current_set(g);
-    weft_fault_set_current(&g->fault);
+    g->out = out ? out : &g->out_sink;
+    g->outer = weft_running;
+    weft_running = &g->info;
+#if defined(WEFT_GEN_HOOKS)
     g->tsan_back = weft_tsan_current();
-
     weft_san_start(&g->asan_fake_back, g->stack.limit, (size_t)(g->stack.top - g->stack.limit), g->tsan_fiber);
-    weft_ctx_switch(&g->back, g->sp, g);
+    int rc = weft_ctx_switch_int(&g->back, g->sp, in);
     weft_san_finish(g->asan_fake_back, NULL, NULL);
+    return rc;
+#else
+    return weft_ctx_switch_int(&g->back, g->sp, in);
+#endif
+}
 
-    weft_fault_set_current(g->outer_fault);
-    current_set(g->outer);
-    int next = g->next;
-    if (out)
-        *out = g->out;
-    atomic_store_explicit(&g->state, next, memory_order_release);
-    return next == GEN_DONE ? WEFT_DONE : WEFT_OK;
+void *weft_gen_yield(weft_gen_t *g, void *value)
+{
+    if (!g || weft_running != &g->info)
+        return NULL;
+    *g->out = value;
+    g->state = GEN_SUSPENDED;
+    weft_running = g->outer;
+#if defined(WEFT_GEN_HOOKS)
+    weft_san_start(&g->asan_fake, g->caller_bottom, g->caller_size, g->tsan_back);
+    void *in = weft_ctx_switch(&g->sp, g->back, (void *)(intptr_t)WEFT_OK);
+    weft_san_finish(g->asan_fake, &g->caller_bottom, &g->caller_size);
+    return in;
+#else
+    return weft_ctx_switch(&g->sp, g->back, (void *)(intptr_t)WEFT_OK);
+#endif
 }
 
 int weft_gen_yield_ex(weft_gen_t *g, void *value, void **in)
 {
     if (!g)
         return WEFT_EINVAL;
-    if (current_get() != g)
+    if (weft_running != &g->info)
         return WEFT_EPERM;
-    g->out = value;
-    g->next = GEN_SUSPENDED;
-    switch_out(g, 0);
+    void *v = weft_gen_yield(g, value);
     if (g->canceled) {
         if (in)
             *in = NULL;
         return WEFT_ECANCELED;
     }
     if (in)
-        *in = g->in;
+        *in = v;
     return WEFT_OK;
-}
-
-void *weft_gen_yield(weft_gen_t *g, void *value)
-{
-    void *in = NULL;
-    return weft_gen_yield_ex(g, value, &in) == WEFT_OK ? in : NULL;
 }
 
 void *weft_gen_input(const weft_gen_t *g)
@@ -212,7 +233,7 @@ void *weft_gen_input(const weft_gen_t *g)
 
 int weft_gen_done(const weft_gen_t *g)
 {
-    return g && atomic_load_explicit(&((weft_gen_t *)g)->state, memory_order_acquire) == GEN_DONE;
+    return g && g->state == GEN_DONE;
 }
 
 int weft_gen_canceled(const weft_gen_t *g)
@@ -227,7 +248,7 @@ const char *weft_gen_name(const weft_gen_t *g)
 
 uint64_t weft_gen_id(const weft_gen_t *g)
 {
-    return g ? g->id : 0;
+    return g ? g->info.id : 0;
 }
 
 size_t weft_gen_stack_size(const weft_gen_t *g)
@@ -239,20 +260,19 @@ int weft_gen_free_ex(weft_gen_t *g)
 {
     if (!g)
         return WEFT_OK;
-    int s = atomic_load_explicit(&g->state, memory_order_acquire);
-    if (s == GEN_RUNNING)
+    if (g->state == GEN_RUNNING)
         return WEFT_EBUSY;
-    if (s == GEN_SUSPENDED) {
-        /* One last resume so the body can clean up; if it yields again
-         * it is simply dropped.  EBUSY here means another thread resumed
-         * it between our load and now: refuse like above. */
+    if (g->state == GEN_SUSPENDED) {
+        /* One last resume so the body can clean up (its yield returns
+         * NULL and weft_gen_canceled is true); if it yields again it is
+         * simply dropped. */
         g->canceled = 1;
         int rc = weft_gen_resume(g, NULL, NULL);
-        if (rc == WEFT_EBUSY)
-            return WEFT_EBUSY;
+        if (rc < 0)
+            return rc;
     }
     weft_tsan_destroy(g->tsan_fiber);
-    weft_stack_t stk = g->stack; /* copy out: the header lives on the stack */
+    weft_stack_t stk = g->stack; /* copy out: the record lives on the stack */
     stk.top = stk.limit + stk.usable;
     weft_stack_put(&stk);
     return WEFT_OK;

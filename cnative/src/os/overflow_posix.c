@@ -41,27 +41,11 @@
 #define MAP_ANONYMOUS MAP_ANON
 #endif
 
-/* initial-exec: the handler must not be the first to touch this TLS (a
- * lazily allocated dynamic TLS block is not async-signal-safe). */
-static _Thread_local const weft_fault_info_t *tls_current
-    __attribute__((tls_model("initial-exec")));
-static _Thread_local int tls_altstack_done
-    __attribute__((tls_model("initial-exec")));
 
 static struct sigaction prev_segv, prev_bus;
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static pthread_key_t altstack_key;
 static int install_rc = WEFT_OK;
-
-void weft_fault_set_current(const weft_fault_info_t *info)
-{
-    tls_current = info;
-}
-
-const weft_fault_info_t *weft_fault_current(void)
-{
-    return tls_current;
-}
 
 /* The stack pointer at the fault, when we know how to read it. */
 static char *fault_sp(void *uctx)
@@ -123,7 +107,7 @@ static void chain(int sig, siginfo_t *info, void *uctx)
 
 static void on_fault(int sig, siginfo_t *info, void *uctx)
 {
-    const weft_fault_info_t *f = tls_current;
+    const weft_fault_info_t *f = weft_running;
     if (!is_overflow(f, info, uctx)) {
         chain(sig, info, uctx);
         return;
@@ -162,14 +146,14 @@ static void install(void)
 
 int weft_fault_prepare_thread(void)
 {
-    if (tls_altstack_done)
+    if (weft_thread_prepared)
         return WEFT_OK;
     pthread_once(&install_once, install);
     if (install_rc != WEFT_OK)
         return install_rc;
     stack_t old;
     if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE)) {
-        tls_altstack_done = 1; /* the thread has one already: use it */
+        weft_thread_prepared = 1; /* the thread has one already: use it */
         return WEFT_OK;
     }
     /* 64 KiB: the handler is small, but a chained handler (the JVM's)
@@ -187,6 +171,6 @@ int weft_fault_prepare_thread(void)
         return WEFT_ENOMEM;
     }
     pthread_setspecific(altstack_key, p);
-    tls_altstack_done = 1;
+    weft_thread_prepared = 1;
     return WEFT_OK;
 }
