@@ -48,7 +48,7 @@ extern "C" {
 #define WEFT_ETIMEDOUT  (-4) /* the deadline passed */
 #define WEFT_ECANCELED  (-5) /* the operation or coroutine was cancelled */
 #define WEFT_EFINISHED  (-6) /* the generator already finished */
-#define WEFT_EBUSY      (-7) /* the generator is running (resumed from inside itself or from another thread) */
+#define WEFT_EBUSY      (-7) /* the generator is running (resumed or freed from inside itself) */
 #define WEFT_EPERM      (-8) /* called from the wrong place (yield outside the generator) */
 
 /* A static, never-NULL description of `err` (WEFT_OK, WEFT_DONE or WEFT_E*);
@@ -81,9 +81,12 @@ WEFT_EXPORT size_t weft_page_size(void);
  *     Overflowing it is reported as
  *         weft: stack overflow in coroutine "NAME" (#ID, stack 64 KiB)
  *     and the process aborts.
- *   - A generator may be resumed from any thread, one resume at a time.  A
- *     concurrent resume, or a resume from inside the generator itself, gets
- *     WEFT_EBUSY and changes nothing.
+ *   - A generator may be resumed from any thread, one resume at a time
+ *     (its body then runs on that thread).  A resume from inside the
+ *     generator itself gets WEFT_EBUSY and changes nothing.  Resuming one
+ *     generator from two threads at the same time is a data race, as for
+ *     any object used without synchronisation (TSan builds report it);
+ *     checking for it would cost a locked instruction per resume.
  *   - Floating-point control state (rounding mode, exception masks) belongs
  *     to each side: the generator starts with its creator's, and changes it
  *     makes are not seen by its resumer, nor the other way round.
@@ -107,7 +110,8 @@ WEFT_EXPORT int weft_gen_new(weft_gen_fn fn, void *arg, const weft_gen_attr_t *a
 /* Runs g until it yields (WEFT_OK, *out = yielded value) or its function
  * returns (WEFT_DONE, *out = its result).  out may be NULL.
  * Errors: WEFT_EINVAL (g NULL), WEFT_EFINISHED (g already returned),
- * WEFT_EBUSY (g is running). */
+ * WEFT_EBUSY (g is running), WEFT_ENOMEM (first resume on a thread could
+ * not set up its alternate signal stack). */
 WEFT_EXPORT int weft_gen_resume(weft_gen_t *g, void *in, void **out);
 
 /* Inside g's function: suspends g, handing `value` to the resumer; returns
@@ -140,8 +144,8 @@ WEFT_EXPORT size_t weft_gen_stack_size(const weft_gen_t *g);
 
 /* Frees g and its stack, finishing it first if it is suspended (see
  * above).  NULL is ignored.  Freeing a running generator (from inside
- * itself or while another thread resumes it) is refused: nothing is freed
- * and the call returns; weft_gen_free_ex says WEFT_EBUSY. */
+ * itself) is refused: nothing is freed and the call returns;
+ * weft_gen_free_ex says WEFT_EBUSY. */
 WEFT_EXPORT void weft_gen_free(weft_gen_t *g);
 WEFT_EXPORT int weft_gen_free_ex(weft_gen_t *g);
 
