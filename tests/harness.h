@@ -90,6 +90,24 @@ extern const char *weft_test_argv0;
         exit(WEFT_TEST_SKIP);                                                 \
     } while (0)
 
+/* For tests that fault on purpose: UBSan would stop at the NULL load
+ * before the CPU faults, which is the behaviour under test. */
+#if defined(__GNUC__)
+#  define WEFT_NO_SANITIZE_NULL __attribute__((no_sanitize("null")))
+#else
+#  define WEFT_NO_SANITIZE_NULL
+#endif
+
+/* True when running under valgrind (its preload library is in
+ * LD_PRELOAD), for the few cases valgrind cannot emulate faithfully
+ * (non-nearest SSE rounding, siglongjmp out of a chained handler) and
+ * for scaling down counts it would take minutes over. */
+static inline int weft_test_under_valgrind(void)
+{
+    const char *p = getenv("LD_PRELOAD");
+    return p && strstr(p, "vgpreload") != NULL;
+}
+
 /* How a child process ended. */
 struct weft_child_result {
     int exited;        /* 1: exited normally with exit_code */

@@ -1,6 +1,7 @@
 /* test_gen.c - generator semantics and misuse (weft.h). */
 #include "harness.h"
 #include "weft.h"
+#include "sanitize.h"
 
 #include <stdint.h>
 
@@ -235,10 +236,13 @@ WEFT_TEST(generators_nest)
 }
 
 static size_t depth_reached;
-static size_t recurse(size_t depth, size_t max)
+static uintptr_t frame_at[2];
+__attribute__((noinline)) static size_t recurse(size_t depth, size_t max)
 {
     volatile char frame[256];
     frame[0] = (char)depth;
+    if (depth < 2)
+        frame_at[depth] = (uintptr_t)frame;
     if (depth >= max)
         return depth;
     size_t r = recurse(depth + 1, max) + frame[0] * 0;
@@ -254,12 +258,20 @@ static void *deep(weft_gen_t *g, void *arg)
 
 WEFT_TEST(deep_recursion_up_to_the_stack_size)
 {
-    /* 1 MiB stack, recursion using ~90% of it (frames are >= 256 B). */
+    /* Measure one frame (sanitizers make frames bigger), then recurse
+     * through 90% of a 1 MiB stack. */
     weft_gen_attr_t a = { "deep", 1 << 20 };
     weft_gen_t *g;
-    CHECK_EQ_INT(weft_gen_new(deep, (void *)(uintptr_t)((1 << 20) * 9 / 10 / 320), &a, &g), WEFT_OK);
+    CHECK_EQ_INT(weft_gen_new(deep, (void *)(uintptr_t)2, &a, &g), WEFT_OK);
     CHECK_EQ_INT(weft_gen_resume(g, NULL, NULL), WEFT_DONE);
-    CHECK_EQ_INT(depth_reached, (1 << 20) * 9 / 10 / 320);
+    weft_gen_free(g);
+    size_t frame = frame_at[0] - frame_at[1];
+    if (!(frame >= 256 && frame < 4096))
+        WEFT_FAIL("unexpected frame size %zu", frame);
+    size_t depth = (size_t)(1 << 20) * 9 / 10 / frame;
+    CHECK_EQ_INT(weft_gen_new(deep, (void *)(uintptr_t)depth, &a, &g), WEFT_OK);
+    CHECK_EQ_INT(weft_gen_resume(g, NULL, NULL), WEFT_DONE);
+    CHECK_EQ_INT(depth_reached, depth);
     weft_gen_free(g);
 }
 
@@ -271,6 +283,11 @@ WEFT_TEST(many_generators_alive_at_once)
      * check 20k and the README documents the bound. */
     extern int weft_os_stack_guard_kind(void);
     int n = weft_os_stack_guard_kind() == 1 ? 20000 : 100000;
+#if defined(WEFT_TSAN)
+    n = 5000; /* TSan counts each fiber as a thread and stops at 8128 */
+#endif
+    if (weft_test_under_valgrind())
+        n = 10000; /* 100k take minutes under memcheck; 10k still exercise pooling and leaks */
     printf("guard kind %d: %d generators\n", weft_os_stack_guard_kind(), n);
     weft_gen_t **gs = calloc((size_t)n, sizeof *gs);
     CHECK(gs != NULL);
@@ -294,7 +311,12 @@ WEFT_TEST(many_generators_alive_at_once)
 
 WEFT_TEST(create_free_cycles_reuse_stacks)
 {
-    for (int i = 0; i < 200000; i++) {
+#if defined(WEFT_TSAN)
+    int n = 20000; /* fiber create/destroy is ~0.2 ms under TSan */
+#else
+    int n = weft_test_under_valgrind() ? 20000 : 200000;
+#endif
+    for (int i = 0; i < n; i++) {
         weft_gen_t *g;
         CHECK_EQ_INT(weft_gen_new(counter, (void *)(intptr_t)1, NULL, &g), WEFT_OK);
         CHECK_EQ_INT(weft_gen_resume(g, NULL, NULL), WEFT_OK);

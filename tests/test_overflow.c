@@ -52,7 +52,7 @@ WEFT_TEST(child_overflow_big_frames_small_stack)
     exit(0);
 }
 
-static void *null_deref(weft_gen_t *g, void *arg)
+WEFT_NO_SANITIZE_NULL static void *null_deref(weft_gen_t *g, void *arg)
 {
     return (void *)(intptr_t)*(volatile int *)arg;
 }
@@ -77,11 +77,16 @@ static void arm_weft_handler(void)
     weft_gen_free(g);
 }
 
-WEFT_TEST(child_null_deref_outside)
+WEFT_NO_SANITIZE_NULL static void null_deref_outside(void)
 {
     arm_weft_handler();
     volatile int *p = NULL;
     exit(*p);
+}
+
+WEFT_TEST(child_null_deref_outside)
+{
+    null_deref_outside();
 }
 
 static void expect_overflow(const char *child, const char *name, const char *size)
@@ -143,8 +148,21 @@ static void app_handler(int sig, siginfo_t *si, void *uc)
     siglongjmp(jb, 1);
 }
 
+WEFT_NO_SANITIZE_NULL static void fault_three_times(void)
+{
+    for (int i = 0; i < 3; i++) {
+        if (sigsetjmp(jb, 1) == 0) {
+            volatile int *p = NULL;
+            (void)*p;
+            WEFT_FAIL("no fault");
+        }
+    }
+}
+
 WEFT_TEST(faults_chain_to_the_previous_handler)
 {
+    if (weft_test_under_valgrind())
+        SKIP("valgrind does not re-deliver a fault after siglongjmp out of a chained handler");
     /* An application (or the JVM) installed a SIGSEGV handler before Weft:
      * faults that are not overflows must reach it. */
     struct sigaction sa;
@@ -156,13 +174,7 @@ WEFT_TEST(faults_chain_to_the_previous_handler)
     struct sigaction now;
     sigaction(SIGSEGV, NULL, &now);
     CHECK(now.sa_sigaction != app_handler); /* Weft's is in front now */
-    for (int i = 0; i < 3; i++) {
-        if (sigsetjmp(jb, 1) == 0) {
-            volatile int *p = NULL;
-            (void)*p;
-            WEFT_FAIL("no fault");
-        }
-    }
+    fault_three_times();
     CHECK_EQ_INT(app_handler_ran, 3);
 }
 #endif
