@@ -17,6 +17,7 @@
 #include "weft.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #if defined(WEFT_VALGRIND)
@@ -35,8 +36,17 @@ static _Thread_local int tls_pool_registered;
 static pthread_key_t pool_key;
 static pthread_once_t pool_key_once = PTHREAD_ONCE_INIT;
 
+/* Stacks reserved from the OS and not yet returned (pooled ones count). */
+static _Atomic long os_stacks;
+
+long weft_stack_os_count(void)
+{
+    return atomic_load_explicit(&os_stacks, memory_order_relaxed);
+}
+
 static void os_free(weft_stack_t *stk)
 {
+    atomic_fetch_sub_explicit(&os_stacks, 1, memory_order_relaxed);
 #if defined(WEFT_VALGRIND)
     if (stk->valgrind_id)
         VALGRIND_STACK_DEREGISTER(stk->valgrind_id);
@@ -86,6 +96,7 @@ int weft_stack_get(weft_stack_t *stk, size_t usable)
     int rc = weft_os_stack_alloc(stk, usable);
     if (rc != WEFT_OK)
         return rc;
+    atomic_fetch_add_explicit(&os_stacks, 1, memory_order_relaxed);
 #if defined(WEFT_VALGRIND)
     stk->valgrind_id = VALGRIND_STACK_REGISTER(stk->limit, stk->top);
 #endif

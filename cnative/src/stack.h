@@ -53,4 +53,8 @@ void weft_stack_put(weft_stack_t *stk);
 /* Frees every stack pooled on this thread (also runs at thread exit). */
 void weft_stack_pool_drain(void);
 
+/* Stacks currently reserved from the OS, pooled ones included (for tests
+ * and, later, introspection). */
+long weft_stack_os_count(void);
+
 #endif /* WEFT_STACK_H */
