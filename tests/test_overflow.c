@@ -5,6 +5,11 @@
 
 #include <signal.h>
 
+/* The recursions below are endless on purpose. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+#endif
+
 static volatile char *sink;
 static size_t recurse_forever(size_t depth)
 {

@@ -1,0 +1,56 @@
+package dev.weft;
+
+import dev.weft.jni.WeftJni;
+import org.bytedeco.javacpp.Loader;
+
+/**
+ * Loads the JNI library once and checks that it speaks the ABI these
+ * classes were compiled against. Everything in {@code dev.weft} reaches the
+ * native core through {@link WeftJni} after {@link #ensureLoaded()}.
+ */
+final class Native {
+    private Native() {}
+
+    private static final String LIBRARY;
+
+    static {
+        // JavaCPP's Loader finds dev/weft/<platform>/libjniWeftJni.* on the class path
+        // (normally inside weft-VERSION-<platform>.jar), extracts it to its cache and loads it.
+        String path;
+        try {
+            path = Loader.load(WeftJni.class);
+        } catch (UnsatisfiedLinkError e) {
+            UnsatisfiedLinkError wrapped = new UnsatisfiedLinkError(
+                    "Weft: cannot load the native library for platform " + Loader.getPlatform()
+                    + "; is weft-<version>-" + Loader.getPlatform() + ".jar on the class path? ("
+                    + e.getMessage() + ")");
+            wrapped.initCause(e);
+            throw wrapped;
+        }
+        int abi = WeftJni.weft_jni_abi_version();
+        if (abi != WeftJni.WEFT_JNI_ABI_VERSION) {
+            throw new UnsatisfiedLinkError("Weft: native library " + path + " has JNI ABI "
+                    + abi + ", these classes need " + WeftJni.WEFT_JNI_ABI_VERSION
+                    + " (mismatched weft jars?)");
+        }
+        LIBRARY = path;
+    }
+
+    /** Loads the library if needed; throws UnsatisfiedLinkError if it cannot. */
+    static void ensureLoaded() {
+        // the static initializer does the work
+    }
+
+    /** The file the JNI library was loaded from. */
+    static String library() {
+        return LIBRARY;
+    }
+
+    static String errorName(int code) {
+        return WeftJni.weft_jni_errname(code);
+    }
+
+    static String strerror(int code) {
+        return WeftJni.weft_jni_strerror(code);
+    }
+}
