@@ -325,8 +325,32 @@ WEFT_TEST(create_free_cycles_reuse_stacks)
     }
 }
 
-#ifndef _WIN32
+#if !defined(_WIN32) || defined(__MINGW32__) /* mingw-w64 has winpthreads */
 #include <pthread.h>
+#ifdef _WIN32
+#include <windows.h>
+/* What Windows says the running stack is (TEB DeallocationStack and
+ * StackBase, which the switch swaps): it must contain p and span at most
+ * `span` bytes; with span 0 it must equal *lo0 and *hi0 instead (which
+ * are filled in by the first call, while still 0). */
+static int stack_reported_ok(const void *p, size_t span, ULONG_PTR *lo0, ULONG_PTR *hi0)
+{
+    ULONG_PTR lo, hi;
+    GetCurrentThreadStackLimits(&lo, &hi);
+    if ((ULONG_PTR)p < lo || (ULONG_PTR)p >= hi)
+        return 0;
+    if (span)
+        return hi - lo <= span;
+    if (*lo0 == 0) {
+        *lo0 = lo;
+        *hi0 = hi;
+    }
+    return lo == *lo0 && hi == *hi0;
+}
+#else
+typedef unsigned long ULONG_PTR;
+static int stack_reported_ok(const void *p, size_t span, ULONG_PTR *lo0, ULONG_PTR *hi0) { return 1; }
+#endif
 /* A generator's body may run on a different thread at each resume (one
  * resume at a time): it sees the right weft_gen_current() on each, and the
  * resuming thread's own view is restored afterwards. */
@@ -336,7 +360,8 @@ static void *hopper(weft_gen_t *g, void *arg)
 {
     struct hop *h = arg;
     for (int i = 0; i < 1000; i++) {
-        if (weft_gen_current() != g)
+        if (weft_gen_current() != g ||
+            !stack_reported_ok(&i, weft_gen_stack_size(g) + (64 << 10), NULL, NULL))
             h->ok = 0;
         weft_gen_yield(g, (void *)(intptr_t)i);
     }
@@ -346,11 +371,14 @@ static void *hopper(weft_gen_t *g, void *arg)
 static void *hop_thread(void *p)
 {
     struct hop *h = p;
+    ULONG_PTR lo0 = 0, hi0 = 0;
     for (int i = 0; i < 500; i++) {
         void *v;
+        if (!stack_reported_ok(&v, 0, &lo0, &hi0))
+            h->ok = 0;
         if (weft_gen_resume(h->g, NULL, &v) != WEFT_OK || (intptr_t)v != h->step)
             h->ok = 0;
-        if (weft_gen_current() != NULL)
+        if (weft_gen_current() != NULL || !stack_reported_ok(&v, 0, &lo0, &hi0))
             h->ok = 0;
         h->step++;
     }

@@ -184,4 +184,59 @@ WEFT_TEST(faults_chain_to_the_previous_handler)
 }
 #endif
 
+#ifdef _WIN32
+#include <windows.h>
+/* An application (or the JVM) registered a vectored handler before Weft:
+ * exceptions that are not overflows of the running coroutine reach it
+ * unchanged (GetLastError included), from a generator's stack as from
+ * the thread's, although Weft's handler runs first. */
+static volatile LONG app_handler_ran;
+static char *app_guarded;
+static LONG CALLBACK app_handler(EXCEPTION_POINTERS *ep)
+{
+    const EXCEPTION_RECORD *er = ep->ExceptionRecord;
+    if (er->ExceptionCode == STATUS_GUARD_PAGE_VIOLATION && er->NumberParameters >= 2 &&
+        er->ExceptionInformation[1] - (ULONG_PTR)app_guarded < 4096) {
+        app_handler_ran++;
+        return EXCEPTION_CONTINUE_EXECUTION; /* PAGE_GUARD is one-shot: the retry succeeds */
+    }
+    return EXCEPTION_CONTINUE_SEARCH;
+}
+
+static int touch_guarded_page(void)
+{
+    DWORD old;
+    if (!VirtualProtect(app_guarded, 4096, PAGE_READWRITE | PAGE_GUARD, &old))
+        return 0;
+    SetLastError(4242);
+    volatile char c = app_guarded[8];
+    (void)c;
+    return GetLastError() == 4242;
+}
+
+static void *touches_guarded_page(weft_gen_t *g, void *arg)
+{
+    return (void *)(intptr_t)touch_guarded_page();
+}
+
+WEFT_TEST(exceptions_reach_the_handlers_registered_before)
+{
+    app_guarded = VirtualAlloc(NULL, 4096, MEM_COMMIT, PAGE_READWRITE);
+    CHECK(app_guarded != NULL);
+    PVOID h = AddVectoredExceptionHandler(1, app_handler);
+    CHECK(h != NULL);
+    arm_weft_handler(); /* Weft's handler is in front of app_handler now */
+    for (int i = 0; i < 3; i++)
+        CHECK(touch_guarded_page());
+    weft_gen_t *g;
+    CHECK_EQ_INT(weft_gen_new(touches_guarded_page, NULL, NULL, &g), WEFT_OK);
+    void *v;
+    CHECK_EQ_INT(weft_gen_resume(g, NULL, &v), WEFT_DONE);
+    CHECK_EQ_INT((intptr_t)v, 1);
+    weft_gen_free(g);
+    CHECK_EQ_INT(app_handler_ran, 4);
+    RemoveVectoredExceptionHandler(h);
+}
+#endif
+
 WEFT_TEST_MAIN()

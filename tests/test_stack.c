@@ -31,7 +31,17 @@ WEFT_TEST(layout_guard_below_usable)
     CHECK_EQ_INT(weft_stack_get(&s, 64 << 10), WEFT_OK);
     CHECK(s.alloc + s.guard <= s.limit);
     CHECK(s.guard >= weft_page_size());
+    CHECK_EQ_INT(s.usable, 64 << 10);
+    CHECK_EQ_INT(s.top - (s.alloc + s.guard), 64 << 10);
+#ifdef _WIN32
+    /* Windows commits a stack the way it grows a thread's: downwards,
+     * through a guard page, while the stack is the running one (the TEB
+     * says so).  limit is the committed low end, where the TEB's
+     * StackLimit starts; only [limit, top) may be touched from outside. */
+    CHECK(s.top - s.limit >= (ptrdiff_t)weft_page_size());
+#else
     CHECK_EQ_INT(s.top - s.limit, 64 << 10);
+#endif
     CHECK_EQ_INT(((uintptr_t)s.top) % 16, 0);
     /* the whole usable range can be written */
     for (char *p = s.limit; p < s.top; p += 512)

@@ -114,10 +114,21 @@ WEFT_TEST(rounding_mode_is_per_context)
 
 static char printed[64];
 static uintptr_t frame_addr;
+#ifdef _WIN32
+#include <windows.h>
+/* The TIB the switch maintains (switch_x86_64_ms_pe.S): on the coroutine
+ * it must describe the coroutine's stack, with StackLimit at or below
+ * every live frame (exception dispatch rejects frames under it) and
+ * within the stack. */
+static NT_TIB co_tib;
+#endif
 static void printf_entry(void *ctx_arg, void *arg)
 {
     snprintf(printed, sizeof printed, "%f %.3e %Lf", 3.25, 1e-7, (long double)2.5);
     frame_addr = (uintptr_t)__builtin_frame_address(0);
+#ifdef _WIN32
+    co_tib = *(NT_TIB *)NtCurrentTeb();
+#endif
     for (;;)
         weft_ctx_switch(&co_sp, main_sp, NULL);
 }
@@ -129,6 +140,13 @@ WEFT_TEST(printf_on_coroutine_stack_and_alignment)
     CHECK(strcmp(printed, "3.250000 1.000e-07 2.500000") == 0);
     CHECK(frame_addr > (uintptr_t)stk.limit && frame_addr < (uintptr_t)stk.top);
     CHECK_EQ_INT(frame_addr % 16, 0);
+#ifdef _WIN32
+    CHECK_EQ_PTR(co_tib.StackBase, stk.top);
+    CHECK((char *)co_tib.StackLimit >= stk.alloc + stk.guard &&
+          (uintptr_t)co_tib.StackLimit <= frame_addr);
+    NT_TIB *tib = (NT_TIB *)NtCurrentTeb(); /* the thread's own, restored */
+    CHECK((char *)tib->StackLimit <= (char *)&tib && (char *)&tib < (char *)tib->StackBase);
+#endif
     teardown();
 }
 

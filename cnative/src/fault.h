@@ -57,7 +57,10 @@ static inline const weft_fault_info_t *weft_fault_current(void)
 /* Installs the process-wide handler (once) and an alternate signal stack
  * for the calling thread (once per thread; freed at thread exit), so that
  * a fault on an exhausted coroutine stack can still run the handler.
- * Sets weft_thread_prepared.  Returns WEFT_OK or WEFT_ENOMEM. */
+ * Windows has no alternate stack: the vectored handler runs on headroom
+ * kept below each coroutine stack, and this call only installs the handler
+ * and marks the thread (overflow_win.c).  Sets weft_thread_prepared.
+ * Returns WEFT_OK or WEFT_ENOMEM. */
 int weft_fault_prepare_thread(void);
 
 /* Formats the report into buf (async-signal-safe: no malloc, no stdio);

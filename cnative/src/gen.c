@@ -284,7 +284,7 @@ int weft_gen_free_ex(weft_gen_t *g)
     }
     weft_tsan_destroy(g->tsan_fiber);
     weft_stack_t stk = g->stack; /* copy out: the record lives on the stack */
-    stk.top = stk.limit + stk.usable;
+    stk.top = stk.alloc + stk.reserved; /* the reservation's end (on Windows limit is not top - usable) */
     weft_stack_put(&stk);
     return WEFT_OK;
 }

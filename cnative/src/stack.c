@@ -90,6 +90,7 @@ int weft_stack_get(weft_stack_t *stk, size_t usable)
         if (p->s[i].usable == usable) {
             *stk = p->s[i];
             p->s[i] = p->s[--p->n];
+            weft_os_stack_recycle(stk);
             return WEFT_OK;
         }
     }

@@ -29,6 +29,12 @@ int weft_os_stack_alloc(weft_stack_t *stk, size_t usable);
 /* Returns the reservation to the OS.  stk must not be the running stack. */
 void weft_os_stack_free(weft_stack_t *stk);
 
+/* stack.c calls this on every stack it takes from its pool, before a
+ * context is made on it.  Windows: sets stk->limit to the stack's lowest
+ * committed byte (it may have grown while it last ran), the value the
+ * TEB's StackLimit must start with.  POSIX: nothing to do. */
+void weft_os_stack_recycle(weft_stack_t *stk);
+
 /* How guards are made, for tests and diagnostics: 1 = a separate
  * inaccessible mapping per stack (costs a VMA, so the count of live stacks
  * is bounded by vm.max_map_count on Linux), 2 = a page-table guard marker

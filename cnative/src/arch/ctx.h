@@ -27,9 +27,12 @@
  *    target, so it belongs to the context: a coroutine that changes the
  *    rounding mode does not change its resumer's.  A fresh context starts
  *    with the FP control state that was current when weft_ctx_make ran.
- *  - Win64 only: the TIB's StackBase (gs:0x08), StackLimit (gs:0x10) and
- *    DeallocationStack (gs:0x1478) are part of the context and are
- *    initialised by weft_ctx_make from stk->top, stk->limit, stk->alloc.
+ *  - Win64 only: the TEB's StackBase (gs:0x08), StackLimit (gs:0x10),
+ *    DeallocationStack (gs:0x1478), GuaranteedStackBytes (gs:0x1748) and
+ *    ExceptionList (gs:0x00) are part of the context; weft_ctx_make
+ *    initialises them from stk->top, stk->limit, stk->alloc, stk->guard
+ *    minus two pages, and -1 (an empty chain).  FiberData is not part of
+ *    it (switch_x86_64_ms_pe.S says why).
  *  - The symbols are hidden (ELF .hidden / Mach-O .private_extern): they
  *    are not part of libweft's ABI.
  *
@@ -45,13 +48,13 @@
 
 #include <stddef.h>
 
-/* The layout of the first three fields is read by the Win64 switch file;
- * keep their order (offsets 0, 8, 16 on 64-bit targets). */
+/* The Win64 switch file reads top, limit, alloc and guard (offsets 0, 8,
+ * 16 and 40 on 64-bit targets); keep the order of the first six fields. */
 typedef struct weft_stack {
     char *top;       /* one past the highest usable byte, 16-aligned */
-    char *limit;     /* lowest usable byte (above the guard); Win64 StackLimit starts at the committed low end, see stack_win.c */
+    char *limit;     /* lowest usable byte (above the guard); Windows: the lowest committed byte, where the TEB's StackLimit starts (stack_win.c) */
     char *alloc;     /* start of the whole reservation, guard included (Win64 DeallocationStack) */
-    size_t usable;   /* top - limit */
+    size_t usable;   /* top - limit (on Windows: top - (alloc + guard), see limit) */
     size_t reserved; /* bytes reserved in all, guard included */
     size_t guard;    /* bytes of guard at the low end */
     unsigned valgrind_id; /* VALGRIND_STACK_REGISTER id, 0 when unused */

@@ -122,6 +122,11 @@ int weft_os_stack_alloc(weft_stack_t *stk, size_t usable)
     return WEFT_OK;
 }
 
+void weft_os_stack_recycle(weft_stack_t *stk)
+{
+    (void)stk; /* limit is always the usable bottom here */
+}
+
 void weft_os_stack_free(weft_stack_t *stk)
 {
     /* munmap removes guard markers with the mapping. */
