@@ -50,6 +50,9 @@ extern "C" {
 #define WEFT_EFINISHED  (-6) /* the generator already finished */
 #define WEFT_EBUSY      (-7) /* the generator is running (resumed or freed from inside itself) */
 #define WEFT_EPERM      (-8) /* called from the wrong place (yield outside the generator) */
+#define WEFT_EAGAIN     (-9) /* would block (try_ operations, select's default case) */
+#define WEFT_EDEADLK   (-10) /* would wait forever (join of self; every coroutine asleep) */
+#define WEFT_ESTATE    (-11) /* not valid in the object's state (join twice, unlock when unlocked) */
 
 /* A static, never-NULL description of `err` (WEFT_OK, WEFT_DONE or WEFT_E*);
  * unknown codes give "unknown weft error". */
@@ -148,6 +151,80 @@ WEFT_EXPORT size_t weft_gen_stack_size(const weft_gen_t *g);
  * weft_gen_free_ex says WEFT_EBUSY. */
 WEFT_EXPORT void weft_gen_free(weft_gen_t *g);
 WEFT_EXPORT int weft_gen_free_ex(weft_gen_t *g);
+
+/* ---- the runtime ------------------------------------------------------------
+ *
+ * Coroutines run M:N on `workers` threads (default: the number of CPUs),
+ * each with a run queue; idle workers steal half of a busy one's queue and
+ * sleep when there is nothing to do.  The runtime starts on first use, or
+ * explicitly with weft_init.
+ *
+ * Deadlines are absolute times in weft_now()'s clock (monotonic ns);
+ * -1 means no deadline.
+ */
+typedef struct {
+    int workers;        /* 0: WEFT_WORKERS from the environment, else the CPU count */
+    size_t stack_size;  /* default coroutine stack; 0: WEFT_STACK_SIZE, else WEFT_STACK_DEFAULT */
+    int stack_pool;     /* reserved (pool size per thread is fixed at 16 for now) */
+    int no_steal;       /* 1: workers never steal from each other */
+} weft_config_t;
+
+/* Starts the runtime.  cfg may be NULL.  WEFT_ESTATE if already running
+ * (first use starts it with defaults), WEFT_EINVAL for bad values. */
+WEFT_EXPORT int weft_init(const weft_config_t *cfg);
+
+/* Runs main_fn(arg) in a coroutine and waits, on the calling thread, for it
+ * to return; *result (may be NULL) receives its return value. */
+WEFT_EXPORT int weft_run(void *(*main_fn)(void *), void *arg, void **result);
+
+/* Stops the workers and frees the runtime; coroutines still alive are
+ * abandoned (their stacks freed without running them further).  Must be
+ * called from a plain thread.  The runtime can be started again. */
+WEFT_EXPORT void weft_shutdown(void);
+
+/* Monotonic clock, nanoseconds. */
+WEFT_EXPORT int64_t weft_now(void);
+
+/* ---- coroutines ----------------------------------------------------------- */
+typedef struct weft_co weft_co_t;
+typedef struct {
+    const char *name;   /* copied (31 bytes); NULL: "co" */
+    size_t stack_size;  /* 0: the runtime default */
+} weft_attr_t;
+
+/* Starts fn(arg) in a new detached coroutine. */
+WEFT_EXPORT int weft_go(void *(*fn)(void *), void *arg);
+
+/* Starts fn(arg) in a new joinable coroutine; *out must be released with
+ * weft_co_release (after or instead of joining).  attr may be NULL. */
+WEFT_EXPORT int weft_spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, weft_co_t **out);
+
+/* Waits for co to finish; *result (may be NULL) gets its return value.
+ * Works from a coroutine or a plain thread.  WEFT_EDEADLK: co is the
+ * caller.  WEFT_ECANCELED: the *caller* was cancelled while waiting. */
+WEFT_EXPORT int weft_join(weft_co_t *co, void **result);
+
+/* Requests cancellation: co's current or next blocking operation returns
+ * WEFT_ECANCELED (a cancelled coroutine keeps running until it blocks;
+ * what it does then is its own business). */
+WEFT_EXPORT int weft_cancel(weft_co_t *co);
+
+/* Drops the handle from weft_spawn.  The coroutine keeps running. */
+WEFT_EXPORT void weft_co_release(weft_co_t *co);
+
+/* Lets other runnable coroutines run.  WEFT_OK (also on a plain thread,
+ * where it yields the OS thread). */
+WEFT_EXPORT int weft_yield(void);
+
+/* The calling coroutine; NULL on a plain thread. */
+WEFT_EXPORT weft_co_t *weft_self(void);
+WEFT_EXPORT uint64_t weft_co_id(const weft_co_t *co);
+WEFT_EXPORT const char *weft_co_name(const weft_co_t *co);
+
+/* Sleeps ns nanoseconds (<= 0: just yields).  WEFT_ECANCELED if the
+ * calling coroutine is cancelled meanwhile.  On a plain thread it sleeps
+ * the thread. */
+WEFT_EXPORT int weft_sleep(int64_t ns);
 
 #ifdef __cplusplus
 }

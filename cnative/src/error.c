@@ -22,6 +22,9 @@ const char *weft_strerror(int err)
     case WEFT_EFINISHED: return "generator already finished";
     case WEFT_EBUSY:     return "generator is running";
     case WEFT_EPERM:     return "not allowed from this context";
+    case WEFT_EAGAIN:    return "would block";
+    case WEFT_EDEADLK:   return "would wait forever (deadlock)";
+    case WEFT_ESTATE:    return "not valid in the object's current state";
     default:             return "unknown weft error";
     }
 }

@@ -19,7 +19,7 @@
 
 /* The first member of every coroutine record (gen.c's weft_gen, later the
  * scheduler's), so a pointer to it is a pointer to the record. */
-enum { WEFT_CORO_GEN = 1 };
+enum { WEFT_CORO_GEN = 1, WEFT_CORO_TASK = 2 };
 typedef struct weft_fault_info {
     int kind;                  /* WEFT_CORO_* */
     const weft_stack_t *stack;

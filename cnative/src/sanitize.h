@@ -44,6 +44,9 @@
 void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
 void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old, size_t *size_old);
 #endif
+#if defined(WEFT_ASAN)
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
+#endif
 #if defined(WEFT_TSAN)
 void *__tsan_get_current_fiber(void);
 void *__tsan_create_fiber(unsigned flags);
@@ -77,6 +80,17 @@ WEFT_ALWAYS_INLINE void weft_san_finish(void *fake, const void **from_bottom, si
     __sanitizer_finish_switch_fiber(fake, from_bottom, from_size);
 #else
     (void)fake; (void)from_bottom; (void)from_size;
+#endif
+}
+
+/* A stack abandoned mid-frame (a generator or coroutine freed before it
+ * returned) keeps ASan's redzone poison; clear it before reuse. */
+WEFT_ALWAYS_INLINE void weft_asan_unpoison(void *addr, size_t size)
+{
+#if defined(WEFT_ASAN)
+    __asan_unpoison_memory_region(addr, size);
+#else
+    (void)addr; (void)size;
 #endif
 }
 

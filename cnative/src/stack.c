@@ -14,6 +14,7 @@
  * resumer's side, after the generator has switched away for good).
  */
 #include "stack.h"
+#include "sanitize.h"
 #include "weft.h"
 
 #include <pthread.h>
@@ -107,6 +108,7 @@ int weft_stack_get(weft_stack_t *stk, size_t usable)
 void weft_stack_put(weft_stack_t *stk)
 {
     struct pool *p = &tls_pool;
+    weft_asan_unpoison(stk->alloc + stk->guard, stk->reserved - stk->guard);
     if (!tls_pool_registered) {
         /* Registering the key's value is what makes the destructor run
          * at this thread's exit; any non-NULL value will do. */

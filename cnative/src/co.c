@@ -1,0 +1,263 @@
+/*
+ * co.c - coroutines: spawn, join, cancel, sleep (weft.h), on sched.c.
+ *
+ * Memory: a coroutine's record sits at the top of its own stack (like a
+ * generator's), so a spawn costs one pooled stack and no malloc.  The
+ * record lives until both its body has returned and its handle (if any)
+ * is released: `refs` counts the two.  Whoever drops the last reference
+ * returns the stack to the pool; that is never the coroutine itself (its
+ * body's reference is dropped by its worker after the final switch-out).
+ *
+ * Registry: every live coroutine is on one list (for weft_dump and for
+ * shutdown to free what is left), under `reg_lock`.
+ */
+#include "runtime.h"
+#include "sanitize.h"
+#include "stack.h"
+
+#include <stdlib.h>
+#include <string.h>
+#if defined(_WIN32)
+#include <windows.h>
+#else
+#include <time.h>
+#endif
+
+void weft_sched_start_co(struct weft_co *co);
+__attribute__((noreturn)) void weft_sched_exit(struct weft_co *co);
+size_t weft_sched_stack_size(void);
+
+static _Atomic uint64_t next_id = 1;
+static weft_spin_t reg_lock = WEFT_SPIN_INIT;
+static struct weft_co *reg_head;
+static _Atomic long live;
+
+long weft_co_live(void)
+{
+    return atomic_load(&live);
+}
+
+static void reg_add(struct weft_co *co)
+{
+    weft_spin_lock(&reg_lock);
+    co->all_prev = NULL;
+    co->all_next = reg_head;
+    if (reg_head)
+        reg_head->all_prev = co;
+    reg_head = co;
+    weft_spin_unlock(&reg_lock);
+    atomic_fetch_add(&live, 1);
+}
+
+static void reg_remove(struct weft_co *co)
+{
+    weft_spin_lock(&reg_lock);
+    if (co->all_prev)
+        co->all_prev->all_next = co->all_next;
+    else
+        reg_head = co->all_next;
+    if (co->all_next)
+        co->all_next->all_prev = co->all_prev;
+    weft_spin_unlock(&reg_lock);
+    atomic_fetch_sub(&live, 1);
+}
+
+static void co_free(struct weft_co *co)
+{
+    weft_tsan_destroy(co->tsan_fiber);
+    weft_stack_t stk = co->stack; /* copy out: the record lives on the stack */
+    stk.top = stk.alloc + stk.reserved;
+    weft_stack_put(&stk);
+}
+
+static void unref(struct weft_co *co)
+{
+    if (atomic_fetch_sub_explicit(&co->refs, 1, memory_order_acq_rel) == 1)
+        co_free(co);
+}
+
+static void co_entry(void *ctx_arg, void *unused)
+{
+    struct weft_co *co = ctx_arg;
+    (void)unused;
+    weft_worker_t *w = weft_worker_current();
+    weft_san_finish(NULL, &w->stack_bottom, &w->stack_size);
+    co->result = co->fn(co->arg);
+    weft_sched_exit(co);
+}
+
+/* Worker side, after the body's final switch-out (sched.c, POST_EXIT). */
+void weft_co_exited(struct weft_co *co)
+{
+    weft_spin_lock(&co->lock);
+    atomic_store_explicit(&co->status, CO_DONE, memory_order_release);
+    weft_waiter_t *w;
+    while ((w = weft_waitq_pop(&co->joiners)))
+        weft_waiter_wake(w, WEFT_WAKE_OK);
+    weft_spin_unlock(&co->lock);
+    reg_remove(co);
+    unref(co);
+}
+
+/* Shutdown: nothing runs any more; free every coroutine left. */
+void weft_co_abandon_all(void)
+{
+    weft_spin_lock(&reg_lock);
+    struct weft_co *co = reg_head;
+    reg_head = NULL;
+    weft_spin_unlock(&reg_lock);
+    while (co) {
+        struct weft_co *next = co->all_next;
+        atomic_fetch_sub(&live, 1);
+        co_free(co); /* handles still held by the application dangle, as documented */
+        co = next;
+    }
+}
+
+static int spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, int joinable, weft_co_t **out)
+{
+    if (!fn)
+        return WEFT_EINVAL;
+    int rc = weft_runtime_start();
+    if (rc != WEFT_OK)
+        return rc;
+    size_t usable;
+    rc = weft_stack_size(attr && attr->stack_size ? attr->stack_size : weft_sched_stack_size(), &usable);
+    if (rc != WEFT_OK)
+        return rc;
+    size_t pg = weft_page_size();
+    if (usable < sizeof(struct weft_co) + 4096)
+        usable = (sizeof(struct weft_co) + 4096 + pg - 1) & ~(pg - 1);
+    weft_stack_t stk;
+    rc = weft_stack_get(&stk, usable);
+    if (rc != WEFT_OK)
+        return rc;
+    struct weft_co *co = (struct weft_co *)(((uintptr_t)stk.top - sizeof(struct weft_co)) & ~(uintptr_t)63);
+    memset(co, 0, offsetof(struct weft_co, cls)); /* cls is cleared lazily below */
+    memset(co->cls, 0, sizeof co->cls);
+    co->stack = stk;
+    co->stack.top = (char *)co;
+    co->fn = fn;
+    co->arg = arg;
+    atomic_init(&co->refs, joinable ? 2 : 1);
+    const char *name = attr && attr->name ? attr->name : "co";
+    strncpy(co->name, name, sizeof co->name - 1);
+    co->info.kind = WEFT_CORO_TASK;
+    co->info.stack = &co->stack;
+    co->info.name = co->name;
+    co->info.id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+    co->tsan_fiber = weft_tsan_create();
+    co->sp = weft_ctx_make(&co->stack, co_entry, co);
+    reg_add(co);
+    if (out)
+        *out = co;
+    weft_sched_start_co(co);
+    return WEFT_OK;
+}
+
+int weft_go(void *(*fn)(void *), void *arg)
+{
+    return spawn(NULL, fn, arg, 0, NULL);
+}
+
+int weft_spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, weft_co_t **out)
+{
+    if (!out)
+        return WEFT_EINVAL;
+    *out = NULL;
+    return spawn(attr, fn, arg, 1, out);
+}
+
+int weft_join(weft_co_t *co, void **result)
+{
+    if (!co)
+        return WEFT_EINVAL;
+    if (co == weft_co_current())
+        return WEFT_EDEADLK;
+    weft_spin_lock(&co->lock);
+    if (atomic_load_explicit(&co->status, memory_order_acquire) != CO_DONE) {
+        weft_waiter_t w;
+        weft_waiter_init(&w, "join", co);
+        weft_waitq_push(&co->joiners, &w);
+        int r = weft_waiter_park(&w, &co->lock, -1);
+        if (r != WEFT_WAKE_OK) {
+            weft_spin_lock(&co->lock);
+            weft_waitq_remove(&co->joiners, &w);
+            weft_spin_unlock(&co->lock);
+            return r; /* WEFT_ECANCELED: the joiner was cancelled */
+        }
+    } else {
+        weft_spin_unlock(&co->lock);
+    }
+    if (result)
+        *result = co->result;
+    return WEFT_OK;
+}
+
+int weft_cancel(weft_co_t *co)
+{
+    if (!co)
+        return WEFT_EINVAL;
+    atomic_store_explicit(&co->canceled, 1, memory_order_release);
+    weft_spin_lock(&co->lock);
+    if (co->blocked)
+        weft_waiter_wake(co->blocked, WEFT_ECANCELED);
+    weft_spin_unlock(&co->lock);
+    return WEFT_OK;
+}
+
+void weft_co_release(weft_co_t *co)
+{
+    if (co)
+        unref(co);
+}
+
+weft_co_t *weft_self(void)
+{
+    return weft_co_current();
+}
+
+uint64_t weft_co_id(const weft_co_t *co)
+{
+    return co ? co->info.id : 0;
+}
+
+const char *weft_co_name(const weft_co_t *co)
+{
+    return co ? co->name : NULL;
+}
+
+int weft_sleep(int64_t ns)
+{
+    if (ns <= 0)
+        return weft_yield();
+    if (!weft_co_current()) {
+#if defined(_WIN32)
+        Sleep((DWORD)((ns + 999999) / 1000000));
+#else
+        struct timespec ts = { (time_t)(ns / 1000000000), (long)(ns % 1000000000) };
+        while (nanosleep(&ts, &ts) != 0) {}
+#endif
+        return WEFT_OK;
+    }
+    weft_waiter_t w;
+    weft_waiter_init(&w, "sleep", NULL);
+    int r = weft_waiter_park(&w, NULL, weft_now() + ns);
+    return r == WEFT_ETIMEDOUT ? WEFT_OK : r;
+}
+
+int weft_run(void *(*main_fn)(void *), void *arg, void **result)
+{
+    if (!main_fn)
+        return WEFT_EINVAL;
+    if (weft_co_current())
+        return WEFT_EPERM; /* already inside the runtime: call main_fn directly */
+    weft_co_t *co;
+    weft_attr_t attr = { "main", 0 };
+    int rc = weft_spawn(&attr, main_fn, arg, &co);
+    if (rc != WEFT_OK)
+        return rc;
+    rc = weft_join(co, result);
+    weft_co_release(co);
+    return rc;
+}

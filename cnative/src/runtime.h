@@ -1,0 +1,143 @@
+/*
+ * runtime.h - coroutines, workers and the M:N scheduler (internal).
+ *
+ * A coroutine (weft_co) runs on a worker thread.  Every coroutine switch
+ * goes through the worker's scheduler context (its thread stack): a
+ * coroutine that stops running switches to the scheduler, which then
+ * performs the coroutine's "after-switch action" on its own stack: put it
+ * back on a run queue (yield), finish parking it (block), or free it
+ * (return).  Doing these after the switch, not before, is what makes the
+ * blocking protocol (wait.h) race-free: nobody can resume a coroutine
+ * whose registers are still being saved.
+ */
+#ifndef WEFT_RUNTIME_H
+#define WEFT_RUNTIME_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "weft.h"
+#include "arch/ctx.h"
+#include "fault.h"
+#include "lock.h"
+#include "wait.h"
+
+#define WEFT_CLS_MAX 64   /* coroutine-local keys */
+#define WEFT_RUNQ_SIZE 256 /* per-worker ring; a power of two */
+
+/* co->park, the park handshake (sched.c) */
+enum { CO_PARK_RUNNING = 0, CO_PARK_PARKED = 1, CO_PARK_WAKEUP = 2 };
+
+/* co->status, for weft_dump and join */
+enum { CO_RUNNABLE = 1, CO_RUNNING = 2, CO_BLOCKED = 3, CO_DONE = 4 };
+
+struct weft_co {
+    weft_fault_info_t info;        /* first: kind WEFT_CORO_TASK */
+
+    void *sp;                      /* saved context while not running */
+    struct weft_co *next;          /* global run queue link */
+    _Atomic int park;              /* CO_PARK_*; see sched.c */
+    _Atomic int status;            /* CO_* */
+    _Atomic int refs;              /* the body (until it returns) + a handle (joinable) */
+    _Atomic int canceled;
+
+    /* guarded by `lock`: the waiter the coroutine is parked in (so that
+     * cancellation can wake it), and the join queue */
+    weft_spin_t lock;
+    weft_waiter_t *blocked;
+    weft_waitq_t joiners;
+
+    void *(*fn)(void *);
+    void *arg;
+    void *result;
+    struct weft_scope *scope;      /* set when spawned in a scope */
+    struct weft_co *scope_next, *scope_prev;
+    struct weft_co *all_next, *all_prev; /* the registry, for weft_dump / shutdown */
+    void *cls[WEFT_CLS_MAX];
+
+    /* sanitizer bookkeeping */
+    void *asan_fake;
+    void *tsan_fiber;
+
+    weft_stack_t stack;
+    char name[32];
+};
+
+typedef struct weft_worker {
+    int id;
+    void *sched_sp;                /* the scheduler context while a coroutine runs */
+    struct weft_co *current;
+
+    /* after-switch action, set by the coroutine just before it switches out */
+    int post;                      /* POST_* (sched.c) */
+    weft_spin_t *post_unlock;
+
+    /* run queue: a ring the owner pushes to (tail) and everyone pops from
+     * (head, CAS), plus the owner's run-next slot (Go's runq/runnext) */
+    _Atomic uint32_t head, tail;
+    _Atomic(struct weft_co *) ring[WEFT_RUNQ_SIZE];
+    _Atomic(struct weft_co *) runnext;
+    uint32_t tick;
+    uint64_t rng;
+
+    /* timers: a binary min-heap of waiters with deadlines */
+    weft_spin_t timer_lock;
+    weft_timer_t **timers;
+    int ntimers, timer_cap;
+    _Atomic int64_t next_deadline; /* INT64_MAX when empty */
+
+    /* sleeping when idle */
+    struct weft_parker *parker;
+    _Atomic int idle;
+    struct weft_worker *idle_next;
+
+    /* counters (relaxed; read by weft_stats) */
+    _Atomic uint64_t switches, steals, parks;
+
+    /* sanitizer view of the thread stack */
+    const void *stack_bottom;
+    size_t stack_size;
+    void *tsan_fiber;
+
+    void *thread;                  /* the OS thread (pthread_t *) */
+} weft_worker_t;
+
+/* ---- used by the primitives ------------------------------------------- */
+
+/* The worker running the calling code, NULL on a plain thread.  A
+ * coroutine may move between workers at any switch: call again after
+ * every park or yield, never cache. */
+weft_worker_t *weft_worker_current(void);
+
+/* The running coroutine, NULL on a plain thread (== weft_self()). */
+struct weft_co *weft_co_current(void);
+
+/* Makes a parked (or parking) coroutine runnable; any context. */
+void weft_co_ready(struct weft_co *co);
+
+/* The calling coroutine stops running; `unlock` is released after the
+ * switch-out; returns when weft_co_ready has been called for it. */
+void weft_co_park(weft_spin_t *unlock);
+
+/* Ensures the runtime is started (weft_init with defaults on first use). */
+int weft_runtime_start(void);
+
+/* Timers (timer.c): arm w->timer on the current worker's heap; disarm
+ * after wake-up (no-op if it fired).  Only for coroutine waiters. */
+void weft_timer_arm(weft_waiter_t *w, int64_t deadline);
+void weft_timer_disarm(weft_waiter_t *w);
+/* Fires every expired timer of `wk` (called by its scheduler loop). */
+void weft_timers_run(weft_worker_t *wk, int64_t now);
+void weft_timers_free(weft_worker_t *wk);
+
+/* Thread parker (park.c): one per plain thread that blocks in Weft, and
+ * one per worker for idling. */
+struct weft_parker *weft_parker_self(void);
+struct weft_parker *weft_parker_new(void);
+void weft_parker_free(struct weft_parker *p);
+/* Sleeps until unparked or `deadline` (weft_now ns, -1: none); a permit
+ * left by an earlier unpark makes it return at once. */
+void weft_parker_wait(struct weft_parker *p, int64_t deadline);
+void weft_parker_unpark(struct weft_parker *p);
+
+#endif /* WEFT_RUNTIME_H */

@@ -1,0 +1,593 @@
+/*
+ * sched.c - the M:N work-stealing scheduler.
+ *
+ * Workers.  N OS threads, each looping in worker_main: find a runnable
+ * coroutine, switch to it, and when it switches back, perform the
+ * after-switch action it asked for (runtime.h).  Where work comes from, in
+ * order (Go's findrunnable, simplified):
+ *   1. expired timers of this worker (they make coroutines runnable);
+ *   2. every 61st round, the global queue first (so it cannot starve);
+ *   3. the run-next slot, then the local ring;
+ *   4. the global queue (a batch);
+ *   5. half of another worker's ring (random victim order), unless no_steal;
+ *   6. nothing: sleep on the worker's parker until woken or the earliest
+ *      timer is due.
+ *
+ * Run queues.  Each worker owns a 256-entry ring: only the owner pushes
+ * (at tail, publishing with a release store), anyone pops (at head, by
+ * CAS), so a thief and the owner agree on who got an entry by the CAS on
+ * head.  A full ring spills half of itself to the global queue.
+ * `runnext` holds the coroutine most recently made runnable by this
+ * worker: a woken partner runs next, as in Go, which keeps ping-pong
+ * pairs on one worker and cache-hot.
+ *
+ * Park handshake (co->park).  A coroutine that blocks switches out first
+ * and is marked PARKED by its worker afterwards.  weft_co_ready, called by
+ * whoever won the coroutine's waiter:
+ *   PARKED  -> RUNNING, and push it on a run queue;
+ *   RUNNING -> WAKEUP: it has not finished switching out; the worker,
+ *              when it tries RUNNING -> PARKED and fails, requeues it.
+ * Exactly one of the two transitions happens per wake-up, so a wake-up is
+ * never lost (the coroutine is requeued) nor doubled (only the waiter's
+ * winner calls weft_co_ready).
+ *
+ * Idle workers and lost wake-ups.  A worker about to sleep marks itself
+ * idle and then looks at every queue once more; a producer pushes and then
+ * looks for an idle worker to wake.  Both use sequentially consistent
+ * operations, so at least one of them sees the other.
+ */
+#include "runtime.h"
+#include "sanitize.h"
+#include "stack.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(_WIN32)
+#include <windows.h>
+#else
+#include <unistd.h>
+#endif
+
+enum { POST_NONE, POST_YIELD, POST_PARK, POST_EXIT };
+
+/* co.c */
+void weft_co_exited(struct weft_co *co);
+void weft_co_abandon_all(void);
+
+struct runtime {
+    int n;
+    int no_steal;
+    size_t stack_size;
+    weft_worker_t **workers;
+    _Atomic int running;
+    _Atomic int stopping;
+    pthread_mutex_t start_lock;
+
+    /* global run queue */
+    weft_spin_t gq_lock;
+    struct weft_co *gq_head, *gq_tail;
+    _Atomic long gq_len;
+
+    _Atomic int nidle;
+};
+
+static struct runtime rt = { .start_lock = PTHREAD_MUTEX_INITIALIZER };
+
+static _Thread_local weft_worker_t *tls_worker WEFT_TLS_IE;
+
+/* noinline: a coroutine may resume on another thread; see arch/ctx.h */
+__attribute__((noinline)) weft_worker_t *weft_worker_current(void)
+{
+    return tls_worker;
+}
+
+struct weft_co *weft_co_current(void)
+{
+    const weft_fault_info_t *r = weft_running;
+    return r && r->kind == WEFT_CORO_TASK ? (struct weft_co *)r : NULL;
+}
+
+size_t weft_sched_stack_size(void)
+{
+    return rt.stack_size;
+}
+
+int weft_sched_workers(void)
+{
+    return rt.n;
+}
+
+weft_worker_t *weft_sched_worker(int i)
+{
+    return i >= 0 && i < rt.n ? rt.workers[i] : NULL;
+}
+
+/* ---- queues ------------------------------------------------------------- */
+
+static void global_put_list(struct weft_co *head, struct weft_co *tail, long n)
+{
+    tail->next = NULL;
+    weft_spin_lock(&rt.gq_lock);
+    if (rt.gq_tail)
+        rt.gq_tail->next = head;
+    else
+        rt.gq_head = head;
+    rt.gq_tail = tail;
+    atomic_fetch_add(&rt.gq_len, n);
+    weft_spin_unlock(&rt.gq_lock);
+}
+
+static void global_put(struct weft_co *co)
+{
+    global_put_list(co, co, 1);
+}
+
+static uint32_t ring_len(weft_worker_t *w)
+{
+    return atomic_load_explicit(&w->tail, memory_order_acquire) -
+           atomic_load_explicit(&w->head, memory_order_acquire);
+}
+
+/* Owner only. */
+static void runq_put(weft_worker_t *w, struct weft_co *co)
+{
+    for (;;) {
+        uint32_t h = atomic_load_explicit(&w->head, memory_order_acquire);
+        uint32_t t = atomic_load_explicit(&w->tail, memory_order_relaxed);
+        if (t - h < WEFT_RUNQ_SIZE) {
+            atomic_store_explicit(&w->ring[t % WEFT_RUNQ_SIZE], co,
+                                  memory_order_relaxed);
+            atomic_store_explicit(&w->tail, t + 1, memory_order_release);
+            return;
+        }
+        /* full: move half of it, plus co, to the global queue */
+        uint32_t n = (t - h) / 2;
+        struct weft_co *batch[WEFT_RUNQ_SIZE / 2 + 1];
+        for (uint32_t i = 0; i < n; i++)
+            batch[i] = atomic_load_explicit(&w->ring[(h + i) % WEFT_RUNQ_SIZE],
+                                            memory_order_relaxed);
+        if (!atomic_compare_exchange_strong_explicit(&w->head, &h, h + n, memory_order_acq_rel,
+                                                     memory_order_relaxed))
+            continue; /* thieves took some: retry the fast path */
+        batch[n] = co;
+        for (uint32_t i = 0; i < n; i++)
+            batch[i]->next = batch[i + 1];
+        global_put_list(batch[0], co, (long)n + 1);
+        return;
+    }
+}
+
+static struct weft_co *runq_get(weft_worker_t *w)
+{
+    for (;;) {
+        uint32_t h = atomic_load_explicit(&w->head, memory_order_acquire);
+        uint32_t t = atomic_load_explicit(&w->tail, memory_order_acquire);
+        if (t == h)
+            return NULL;
+        struct weft_co *co = atomic_load_explicit(&w->ring[h % WEFT_RUNQ_SIZE],
+                                                  memory_order_relaxed);
+        if (atomic_compare_exchange_weak_explicit(&w->head, &h, h + 1, memory_order_acq_rel,
+                                                  memory_order_relaxed))
+            return co;
+    }
+}
+
+/* Moves up to half of victim's ring into w's (w's ring is empty: only
+ * its owner, the caller, pushes).  Returns one of them to run. */
+static struct weft_co *runq_steal(weft_worker_t *w, weft_worker_t *victim)
+{
+    for (;;) {
+        uint32_t h = atomic_load_explicit(&victim->head, memory_order_acquire);
+        uint32_t t = atomic_load_explicit(&victim->tail, memory_order_acquire);
+        uint32_t n = t - h;
+        if (n == 0 || n > WEFT_RUNQ_SIZE) {
+            if (n == 0) {
+                struct weft_co *rn = atomic_exchange(&victim->runnext, NULL);
+                if (rn)
+                    return rn;
+                return NULL;
+            }
+            continue; /* torn read of head/tail; retry */
+        }
+        n -= n / 2;
+        uint32_t mt = atomic_load_explicit(&w->tail, memory_order_relaxed);
+        for (uint32_t i = 0; i < n; i++) {
+            struct weft_co *c = atomic_load_explicit(
+                &victim->ring[(h + i) % WEFT_RUNQ_SIZE], memory_order_relaxed);
+            atomic_store_explicit(&w->ring[(mt + i) % WEFT_RUNQ_SIZE], c,
+                                  memory_order_relaxed);
+        }
+        if (!atomic_compare_exchange_strong_explicit(&victim->head, &h, h + n, memory_order_acq_rel,
+                                                     memory_order_relaxed))
+            continue;
+        /* keep the last for ourselves, publish the rest */
+        n--;
+        struct weft_co *mine = atomic_load_explicit(
+            &w->ring[(mt + n) % WEFT_RUNQ_SIZE], memory_order_relaxed);
+        if (n)
+            atomic_store_explicit(&w->tail, mt + n, memory_order_release);
+        atomic_fetch_add_explicit(&w->steals, 1, memory_order_relaxed);
+        return mine;
+    }
+}
+
+static struct weft_co *global_get(weft_worker_t *w, int batch)
+{
+    if (atomic_load_explicit(&rt.gq_len, memory_order_acquire) == 0)
+        return NULL;
+    weft_spin_lock(&rt.gq_lock);
+    struct weft_co *co = rt.gq_head;
+    if (!co) {
+        weft_spin_unlock(&rt.gq_lock);
+        return NULL;
+    }
+    rt.gq_head = co->next;
+    long taken = 1;
+    /* take a fair share to the local ring */
+    long share = batch ? atomic_load(&rt.gq_len) / rt.n : 0;
+    if (share > WEFT_RUNQ_SIZE / 2)
+        share = WEFT_RUNQ_SIZE / 2;
+    while (share-- > 0 && rt.gq_head && ring_len(w) < WEFT_RUNQ_SIZE) {
+        struct weft_co *c = rt.gq_head;
+        rt.gq_head = c->next;
+        uint32_t t = atomic_load_explicit(&w->tail, memory_order_relaxed);
+        atomic_store_explicit(&w->ring[t % WEFT_RUNQ_SIZE], c,
+                              memory_order_relaxed);
+        atomic_store_explicit(&w->tail, t + 1, memory_order_release);
+        taken++;
+    }
+    if (!rt.gq_head)
+        rt.gq_tail = NULL;
+    atomic_fetch_sub(&rt.gq_len, taken);
+    weft_spin_unlock(&rt.gq_lock);
+    return co;
+}
+
+/* ---- idle workers ------------------------------------------------------- */
+
+static void wake_one_idle(void)
+{
+    if (atomic_load(&rt.nidle) == 0)
+        return;
+    for (int i = 0; i < rt.n; i++) {
+        weft_worker_t *w = rt.workers[i];
+        int one = 1;
+        if (atomic_load_explicit(&w->idle, memory_order_relaxed) &&
+            atomic_compare_exchange_strong(&w->idle, &one, 0)) {
+            atomic_fetch_sub(&rt.nidle, 1);
+            weft_parker_unpark(w->parker);
+            return;
+        }
+    }
+}
+
+static void push_runnable(struct weft_co *co)
+{
+    weft_worker_t *w = weft_worker_current();
+    if (w) {
+        /* Go's runnext: the coroutine just woken runs next here; the one
+         * it displaces goes to the ring */
+        struct weft_co *old = atomic_exchange(&w->runnext, co);
+        if (old)
+            runq_put(w, old);
+    } else {
+        global_put(co);
+    }
+    wake_one_idle();
+}
+
+void weft_co_ready(struct weft_co *co)
+{
+    for (;;) {
+        int s = atomic_load(&co->park);
+        if (s == CO_PARK_PARKED) {
+            if (atomic_compare_exchange_strong(&co->park, &s, CO_PARK_RUNNING)) {
+                atomic_store_explicit(&co->status, CO_RUNNABLE, memory_order_relaxed);
+                push_runnable(co);
+                return;
+            }
+        } else if (s == CO_PARK_RUNNING) {
+            if (atomic_compare_exchange_strong(&co->park, &s, CO_PARK_WAKEUP))
+                return; /* its worker requeues it once it has switched out */
+        } else {
+            return; /* WAKEUP already recorded: cannot happen with one winner per wait */
+        }
+    }
+}
+
+/* Called from the weft_spawn path: a brand-new coroutine. */
+void weft_sched_start_co(struct weft_co *co)
+{
+    atomic_store_explicit(&co->status, CO_RUNNABLE, memory_order_relaxed);
+    push_runnable(co);
+}
+
+/* ---- switching ------------------------------------------------------------ */
+
+/* Coroutine side: hand control to this worker's scheduler, asking for
+ * `post` to be done once we are switched out. */
+static void switch_to_scheduler(struct weft_co *co, int post, weft_spin_t *unlock)
+{
+    weft_worker_t *w = weft_worker_current();
+    w->post = post;
+    w->post_unlock = unlock;
+    weft_san_start(post == POST_EXIT ? NULL : &co->asan_fake, w->stack_bottom, w->stack_size, w->tsan_fiber);
+    weft_ctx_switch(&co->sp, w->sched_sp, NULL);
+    /* resumed, possibly on another worker: look it up again */
+    w = weft_worker_current();
+    weft_san_finish(co->asan_fake, &w->stack_bottom, &w->stack_size);
+}
+
+void weft_co_park(weft_spin_t *unlock)
+{
+    struct weft_co *co = weft_co_current();
+    atomic_store_explicit(&co->status, CO_BLOCKED, memory_order_relaxed);
+    switch_to_scheduler(co, POST_PARK, unlock);
+}
+
+int weft_yield(void)
+{
+    struct weft_co *co = weft_co_current();
+    if (!co) {
+        weft_os_yield();
+        return WEFT_OK;
+    }
+    switch_to_scheduler(co, POST_YIELD, NULL);
+    return WEFT_OK;
+}
+
+/* The body returned (co.c's entry): never comes back. */
+__attribute__((noreturn)) void weft_sched_exit(struct weft_co *co)
+{
+    switch_to_scheduler(co, POST_EXIT, NULL);
+    abort(); /* an exited coroutine is never switched to */
+}
+
+static void run(weft_worker_t *w, struct weft_co *co)
+{
+    w->current = co;
+    atomic_store_explicit(&co->status, CO_RUNNING, memory_order_relaxed);
+    weft_running = &co->info;
+    atomic_fetch_add_explicit(&w->switches, 1, memory_order_relaxed);
+    void *fake = NULL;
+    weft_san_start(&fake, co->stack.limit, (size_t)(co->stack.top - co->stack.limit), co->tsan_fiber);
+    weft_ctx_switch(&w->sched_sp, co->sp, co);
+    weft_san_finish(fake, NULL, NULL);
+    weft_running = NULL;
+    w->current = NULL;
+
+    switch (w->post) {
+    case POST_YIELD:
+        atomic_store_explicit(&co->status, CO_RUNNABLE, memory_order_relaxed);
+        runq_put(w, co); /* the tail, not runnext: everyone else goes first */
+        break;
+    case POST_PARK: {
+        if (w->post_unlock)
+            weft_spin_unlock(w->post_unlock);
+        atomic_fetch_add_explicit(&w->parks, 1, memory_order_relaxed);
+        int s = CO_PARK_RUNNING;
+        if (!atomic_compare_exchange_strong(&co->park, &s, CO_PARK_PARKED)) {
+            /* woken before we got here (s == WAKEUP): run it again */
+            atomic_store(&co->park, CO_PARK_RUNNING);
+            atomic_store_explicit(&co->status, CO_RUNNABLE, memory_order_relaxed);
+            runq_put(w, co);
+        }
+        break;
+    }
+    case POST_EXIT:
+        weft_co_exited(co);
+        break;
+    }
+    w->post = POST_NONE;
+    w->post_unlock = NULL;
+}
+
+static struct weft_co *find_runnable(weft_worker_t *w)
+{
+    if (atomic_load_explicit(&w->next_deadline, memory_order_acquire) != INT64_MAX) {
+        int64_t now = weft_now();
+        if (atomic_load_explicit(&w->next_deadline, memory_order_acquire) <= now)
+            weft_timers_run(w, now);
+    }
+    struct weft_co *co;
+    if (++w->tick % 61 == 0 && (co = global_get(w, 0)))
+        return co;
+    if ((co = atomic_exchange(&w->runnext, NULL)))
+        return co;
+    if ((co = runq_get(w)))
+        return co;
+    if ((co = global_get(w, 1)))
+        return co;
+    if (!rt.no_steal && rt.n > 1) {
+        w->rng = w->rng * 6364136223846793005ull + 1442695040888963407ull;
+        int start = (int)((w->rng >> 33) % (uint64_t)rt.n);
+        for (int i = 0; i < rt.n; i++) {
+            weft_worker_t *v = rt.workers[(start + i) % rt.n];
+            if (v != w && (co = runq_steal(w, v)))
+                return co;
+        }
+    }
+    return NULL;
+}
+
+static int anything_runnable(weft_worker_t *self)
+{
+    if (atomic_load(&rt.gq_len) > 0)
+        return 1;
+    for (int i = 0; i < rt.n; i++) {
+        weft_worker_t *v = rt.workers[i];
+        if (ring_len(v) || atomic_load(&v->runnext))
+            if (v == self || !rt.no_steal)
+                return 1;
+    }
+    return 0;
+}
+
+static void idle(weft_worker_t *w)
+{
+    atomic_store(&w->idle, 1);
+    atomic_fetch_add(&rt.nidle, 1);
+    /* look once more after announcing (file comment) */
+    int64_t next = atomic_load(&w->next_deadline);
+    if (!anything_runnable(w) && !atomic_load(&rt.stopping) && (next == INT64_MAX || next > weft_now()))
+        weft_parker_wait(w->parker, next == INT64_MAX ? -1 : next);
+    int one = 1;
+    if (atomic_compare_exchange_strong(&w->idle, &one, 0))
+        atomic_fetch_sub(&rt.nidle, 1); /* nobody woke us: undo the count ourselves */
+}
+
+static void *worker_main(void *arg)
+{
+    weft_worker_t *w = arg;
+    tls_worker = w;
+    weft_fault_prepare_thread();
+    w->tsan_fiber = weft_tsan_current();
+    while (!atomic_load_explicit(&rt.stopping, memory_order_acquire)) {
+        struct weft_co *co = find_runnable(w);
+        if (co)
+            run(w, co);
+        else
+            idle(w);
+    }
+    weft_stack_pool_drain();
+    tls_worker = NULL;
+    return NULL;
+}
+
+/* ---- start / stop ------------------------------------------------------- */
+
+static int cpu_count(void)
+{
+#if defined(_WIN32)
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    return (int)si.dwNumberOfProcessors;
+#else
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+#endif
+}
+
+static size_t env_size(const char *name, size_t dflt)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return dflt;
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (*end == 'k' || *end == 'K')
+        n <<= 10;
+    else if (*end == 'm' || *end == 'M')
+        n <<= 20;
+    return n ? (size_t)n : dflt;
+}
+
+static void free_workers(int n)
+{
+    for (int i = 0; i < n; i++) {
+        weft_worker_t *w = rt.workers[i];
+        weft_timers_free(w);
+        weft_parker_free(w->parker);
+        free(w->thread);
+        free(w);
+    }
+    free(rt.workers);
+    rt.workers = NULL;
+    rt.n = 0;
+}
+
+static int start_locked(const weft_config_t *cfg)
+{
+    int n = cfg && cfg->workers ? cfg->workers : (int)env_size("WEFT_WORKERS", 0);
+    if (n <= 0)
+        n = cpu_count();
+    if (n > 1024 || (cfg && cfg->workers < 0))
+        return WEFT_EINVAL;
+    size_t ss = cfg && cfg->stack_size ? cfg->stack_size : env_size("WEFT_STACK_SIZE", WEFT_STACK_DEFAULT);
+    size_t usable;
+    if (weft_stack_size(ss, &usable) != WEFT_OK)
+        return WEFT_EINVAL;
+    rt.stack_size = usable;
+    rt.no_steal = cfg ? cfg->no_steal : 0;
+    rt.workers = calloc((size_t)n, sizeof *rt.workers);
+    if (!rt.workers)
+        return WEFT_ENOMEM;
+    atomic_store(&rt.stopping, 0);
+    for (int i = 0; i < n; i++) {
+        weft_worker_t *w = calloc(1, sizeof *w);
+        if (!w || !(w->parker = weft_parker_new()) || !(w->thread = malloc(sizeof(pthread_t)))) {
+            if (w) {
+                weft_parker_free(w->parker);
+                free(w);
+            }
+            rt.n = i;
+            free_workers(i);
+            return WEFT_ENOMEM;
+        }
+        w->id = i;
+        w->rng = 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1);
+        atomic_init(&w->next_deadline, INT64_MAX);
+        rt.workers[i] = w;
+    }
+    rt.n = n;
+    for (int i = 0; i < n; i++) {
+        if (pthread_create((pthread_t *)rt.workers[i]->thread, NULL, worker_main, rt.workers[i]) != 0) {
+            atomic_store(&rt.stopping, 1);
+            for (int j = 0; j < i; j++) {
+                weft_parker_unpark(rt.workers[j]->parker);
+                pthread_join(*(pthread_t *)rt.workers[j]->thread, NULL);
+            }
+            free_workers(n);
+            return WEFT_ENOMEM;
+        }
+    }
+    atomic_store_explicit(&rt.running, 1, memory_order_release);
+    return WEFT_OK;
+}
+
+int weft_init(const weft_config_t *cfg)
+{
+    if (cfg && (cfg->workers < 0 || cfg->stack_size > WEFT_STACK_MAX))
+        return WEFT_EINVAL;
+    pthread_mutex_lock(&rt.start_lock);
+    int rc = atomic_load(&rt.running) ? WEFT_ESTATE : start_locked(cfg);
+    pthread_mutex_unlock(&rt.start_lock);
+    return rc;
+}
+
+int weft_runtime_start(void)
+{
+    if (__builtin_expect(atomic_load_explicit(&rt.running, memory_order_acquire), 1))
+        return WEFT_OK;
+    pthread_mutex_lock(&rt.start_lock);
+    int rc = atomic_load(&rt.running) ? WEFT_OK : start_locked(NULL);
+    pthread_mutex_unlock(&rt.start_lock);
+    return rc;
+}
+
+void weft_shutdown(void)
+{
+    if (weft_co_current())
+        return; /* from a coroutine it would stop its own worker: refused */
+    pthread_mutex_lock(&rt.start_lock);
+    if (!atomic_load(&rt.running)) {
+        pthread_mutex_unlock(&rt.start_lock);
+        return;
+    }
+    atomic_store(&rt.stopping, 1);
+    for (int i = 0; i < rt.n; i++)
+        weft_parker_unpark(rt.workers[i]->parker);
+    for (int i = 0; i < rt.n; i++)
+        pthread_join(*(pthread_t *)rt.workers[i]->thread, NULL);
+    /* Nothing runs now.  Coroutines left in queues or parked are freed
+     * without running further (C has no unwinding to run for them). */
+    weft_co_abandon_all();
+    rt.gq_head = rt.gq_tail = NULL;
+    atomic_store(&rt.gq_len, 0);
+    atomic_store(&rt.nidle, 0);
+    free_workers(rt.n);
+    atomic_store(&rt.running, 0);
+    pthread_mutex_unlock(&rt.start_lock);
+}

@@ -1,0 +1,183 @@
+/*
+ * wait.c - waiters and wait queues: the blocking protocol of wait.h.
+ *
+ * The hazard every function here avoids: the moment a waiter's state
+ * leaves WEFT_WAIT_PENDING, its owner may return and its memory (it
+ * lives on the owner's stack) may be reused.  So a waker reads what it
+ * needs to resume the party (co, parker, notify) *before* the store or
+ * compare-and-swap that publishes the outcome, and never touches the
+ * waiter afterwards.  What it resumes through outlives the waiter: a
+ * coroutine record is freed only after its body returned, a thread's
+ * parker only at thread exit.
+ */
+#include "runtime.h"
+
+void weft_waiter_init(weft_waiter_t *w, const char *what, void *obj)
+{
+    atomic_init(&w->state, WEFT_WAIT_PENDING);
+    w->co = weft_co_current();
+    w->kind = w->co ? WEFT_WAITER_CO : WEFT_WAITER_THREAD;
+    /* set before the waiter can be seen by anyone (wakers capture it) */
+    w->parker = w->co ? NULL : weft_parker_self();
+    w->notify = NULL;
+    w->token = NULL;
+    w->next = w->prev = NULL;
+    w->queued = 0;
+    w->elem = NULL;
+    w->index = 0;
+    w->obj = obj;
+    w->what = what;
+    w->shared = NULL;
+    w->timer.deadline = -1;
+    w->timer.index = -1;
+    w->timer.heap = NULL;
+    w->timer.waiter = w;
+}
+
+/* Resumes the party behind a waiter whose outcome the caller is about to
+ * publish: captured before publishing, used after (file comment). */
+struct party {
+    int kind;
+    struct weft_co *co;
+    struct weft_parker *parker;
+    void (*notify)(weft_waiter_t *);
+    weft_waiter_t *w;
+};
+
+static inline struct party capture(weft_waiter_t *w)
+{
+    struct party p = { w->kind, w->co, w->parker, w->notify, w };
+    return p;
+}
+
+static void resume_party(struct party p)
+{
+    switch (p.kind) {
+    case WEFT_WAITER_CO:
+        weft_co_ready(p.co);
+        break;
+    case WEFT_WAITER_THREAD:
+        weft_parker_unpark(p.parker);
+        break;
+    case WEFT_WAITER_EXTERNAL:
+        /* the external waiter's memory is its owner's business; by
+         * contract it stays valid until notify has run */
+        p.notify(p.w);
+        break;
+    }
+}
+
+int weft_waiter_wake(weft_waiter_t *w, int reason)
+{
+    struct party p = capture(w);
+    int expect = WEFT_WAIT_PENDING;
+    if (!atomic_compare_exchange_strong_explicit(&w->state, &expect, reason,
+                                                 memory_order_acq_rel, memory_order_acquire))
+        return 0;
+    resume_party(p);
+    return 1;
+}
+
+int weft_waiter_claim(weft_waiter_t *w)
+{
+    int expect = WEFT_WAIT_PENDING;
+    return atomic_compare_exchange_strong_explicit(&w->state, &expect, WEFT_WAIT_CLAIMED,
+                                                   memory_order_acq_rel, memory_order_acquire);
+}
+
+void weft_waiter_resume(weft_waiter_t *w, int reason)
+{
+    struct party p = capture(w);
+    atomic_store_explicit(&w->state, reason, memory_order_release);
+    resume_party(p);
+}
+
+static int settled(weft_waiter_t *w)
+{
+    int s = atomic_load_explicit(&w->state, memory_order_acquire);
+    return s != WEFT_WAIT_PENDING && s != WEFT_WAIT_CLAIMED;
+}
+
+int weft_waiter_park(weft_waiter_t *w, weft_spin_t *unlock, int64_t deadline)
+{
+    struct weft_co *co = w->co;
+    if (w->kind == WEFT_WAITER_CO) {
+        /* Publish what we block on, so weft_cancel can wake it; a
+         * cancellation requested earlier wins right away. */
+        weft_spin_lock(&co->lock);
+        co->blocked = w;
+        int canceled = atomic_load_explicit(&co->canceled, memory_order_acquire);
+        weft_spin_unlock(&co->lock);
+        if (canceled)
+            weft_waiter_wake(w, WEFT_ECANCELED); /* loses if already won: fine */
+        if (deadline >= 0 && !settled(w)) {
+            if (deadline <= weft_now())
+                weft_waiter_wake(w, WEFT_ETIMEDOUT);
+            else
+                weft_timer_arm(w, deadline);
+        }
+        /* Parks even if already settled: the winner has called (or will
+         * call) weft_co_ready, which the park handshake turns into an
+         * immediate requeue.  One code path, no lost wake-up. */
+        weft_co_park(unlock);
+        weft_timer_disarm(w);
+        weft_spin_lock(&co->lock);
+        co->blocked = NULL;
+        weft_spin_unlock(&co->lock);
+    } else if (w->kind == WEFT_WAITER_THREAD) {
+        if (unlock)
+            weft_spin_unlock(unlock);
+        while (!settled(w)) {
+            if (deadline >= 0 && weft_now() >= deadline) {
+                if (weft_waiter_wake(w, WEFT_ETIMEDOUT))
+                    break;
+                continue; /* someone won meanwhile; wait for its final state */
+            }
+            weft_parker_wait(w->parker, deadline);
+        }
+    } else {
+        /* external waiters do not park here; their owner waits */
+        if (unlock)
+            weft_spin_unlock(unlock);
+        return WEFT_EINVAL;
+    }
+    return atomic_load_explicit(&w->state, memory_order_acquire);
+}
+
+/* ---- wait queues ------------------------------------------------------- */
+
+void weft_waitq_push(weft_waitq_t *q, weft_waiter_t *w)
+{
+    w->next = NULL;
+    w->prev = q->tail;
+    if (q->tail)
+        q->tail->next = w;
+    else
+        q->head = w;
+    q->tail = w;
+    w->queued = 1;
+}
+
+void weft_waitq_remove(weft_waitq_t *q, weft_waiter_t *w)
+{
+    if (!w->queued)
+        return;
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        q->head = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        q->tail = w->prev;
+    w->next = w->prev = NULL;
+    w->queued = 0;
+}
+
+weft_waiter_t *weft_waitq_pop(weft_waitq_t *q)
+{
+    weft_waiter_t *w = q->head;
+    if (w)
+        weft_waitq_remove(q, w);
+    return w;
+}

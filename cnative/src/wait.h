@@ -1,0 +1,135 @@
+/*
+ * wait.h - the one blocking protocol every Weft primitive uses (channels,
+ * select, mutexes, conditions, semaphores, WaitGroups, join, sleep; later
+ * the poller and Java's virtual threads).
+ *
+ * A waiter stands for one blocked party.  Its kind says how to wake it:
+ *
+ *   WEFT_WAITER_CO      a native coroutine: made runnable on a worker;
+ *   WEFT_WAITER_THREAD  a plain thread (C pthread, Java platform thread):
+ *                       its per-thread parker is signalled;
+ *   WEFT_WAITER_EXTERNAL someone else's (Java's virtual threads, issue 5):
+ *                       `notify(w)` is called by the winner of the wake.
+ *                       notify runs in the waker's context, which may be a
+ *                       coroutine stack: it must only record the token
+ *                       (e.g. push it on a queue a Java thread drains),
+ *                       never call into the JVM.
+ *
+ * The protocol, for an operation guarded by a lock L (a channel's lock,
+ * a mutex's wait-queue lock):
+ *
+ *   1. lock L; test the condition; if it holds, act and unlock: done.
+ *   2. weft_waiter_init(&w); fill w's payload (elem pointer, case index);
+ *      enqueue &w on the object's wait queue.
+ *   3. r = weft_waiter_park(&w, &L, deadline): releases L only *after*
+ *      this party has stopped running (a coroutine: after its switch to
+ *      the scheduler completed; a thread: just before it sleeps), then
+ *      sleeps until some party wins the waiter.
+ *   4. on return r says who won: WEFT_WAKE_OK (a waker completed the
+ *      operation: data copied, lock handed over), WEFT_WAKE_CLOSED,
+ *      WEFT_ETIMEDOUT, WEFT_ECANCELED.  For TIMEDOUT/CANCELED the waiter
+ *      may still be on the object's queue: lock L and unlink it
+ *      (weft_waitq_remove is a no-op if a waker already did).
+ *
+ * Wakers (with L held): take a waiter from the queue and call
+ * weft_waiter_wake(w, reason).  It returns 1 if this call won: then the
+ * waker owns the waiter's payload until it returns (copy the data in
+ * *before* calling wake with the final reason, or use weft_waiter_claim
+ * + weft_waiter_resume to split the two).  0 means a timeout or a
+ * cancellation already won: skip this waiter and try the next.
+ *
+ * Why no wake is lost and none is doubled: exactly one compare-and-swap
+ * of w->state from WEFT_WAIT_PENDING succeeds, and only its winner
+ * resumes the party.  Resuming a coroutine that has not finished
+ * switching out is safe: weft_co_ready records the wake-up and the
+ * scheduler, once the switch-out is complete, requeues it instead of
+ * parking it (sched.c, "park handshake").
+ */
+#ifndef WEFT_WAIT_H
+#define WEFT_WAIT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "lock.h"
+
+enum {
+    WEFT_WAITER_CO = 1,
+    WEFT_WAITER_THREAD = 2,
+    WEFT_WAITER_EXTERNAL = 3,
+};
+
+/* w->state.  Waking reasons are >= 1; errors reuse the public codes. */
+enum {
+    WEFT_WAIT_PENDING = 0,
+    WEFT_WAIT_CLAIMED = -1000, /* a waker is filling the payload (claim/resume) */
+    WEFT_WAKE_OK = 1,
+    WEFT_WAKE_CLOSED = 2,
+    /* WEFT_ETIMEDOUT, WEFT_ECANCELED (negative, from weft.h) */
+};
+
+struct weft_co;
+struct weft_parker;
+struct weft_worker;
+typedef struct weft_waiter weft_waiter_t;
+
+/* A timer entry, embedded in a waiter with a deadline (timer.c). */
+typedef struct weft_timer {
+    int64_t deadline;
+    int index;                 /* position in its heap; -1 when not in one */
+    struct weft_worker *heap;  /* whose heap, while index >= 0 */
+    weft_waiter_t *waiter;
+} weft_timer_t;
+
+struct weft_waiter {
+    _Atomic int state;         /* WEFT_WAIT_PENDING until won */
+    int kind;                  /* WEFT_WAITER_* */
+    struct weft_co *co;        /* WEFT_WAITER_CO */
+    struct weft_parker *parker;/* WEFT_WAITER_THREAD */
+    void (*notify)(weft_waiter_t *w); /* WEFT_WAITER_EXTERNAL */
+    void *token;               /* for notify's use */
+
+    /* wait-queue links (weft_waitq), owned by the queue's lock */
+    weft_waiter_t *next, *prev;
+    int queued;
+
+    /* payload, the operation's business */
+    void *elem;                /* channel element to read from / write to */
+    int index;                 /* select: the case this waiter stands for */
+    void *obj;                 /* the object waited on (for weft_dump) */
+    const char *what;          /* "chan recv", "mutex", "sleep" ... (for weft_dump) */
+    void *shared;              /* select: the one state shared by its waiters */
+
+    weft_timer_t timer;
+};
+
+/* Sets kind from the caller: a coroutine if called on one, else a thread. */
+void weft_waiter_init(weft_waiter_t *w, const char *what, void *obj);
+
+/* Blocks the caller until w is won; see the protocol above.  `unlock`
+ * (may be NULL) is released once the caller has stopped running.
+ * deadline: absolute weft_now() ns, or -1 for none.  A pending
+ * cancellation of the calling coroutine wins with WEFT_ECANCELED. */
+int weft_waiter_park(weft_waiter_t *w, weft_spin_t *unlock, int64_t deadline);
+
+/* Tries to win w for `reason` and, if won, resumes its party.  Returns 1
+ * if this call won, 0 if another party had already won. */
+int weft_waiter_wake(weft_waiter_t *w, int reason);
+
+/* Two-step form for wakers that must fill the payload after winning:
+ * claim (1 = won; the party cannot be woken by anyone else any more),
+ * then resume with the final reason. */
+int weft_waiter_claim(weft_waiter_t *w);
+void weft_waiter_resume(weft_waiter_t *w, int reason);
+
+/* ---- FIFO wait queues (intrusive, guarded by the owner's lock) -------- */
+typedef struct weft_waitq {
+    weft_waiter_t *head, *tail;
+} weft_waitq_t;
+
+void weft_waitq_push(weft_waitq_t *q, weft_waiter_t *w);
+weft_waiter_t *weft_waitq_pop(weft_waitq_t *q);    /* NULL if empty */
+void weft_waitq_remove(weft_waitq_t *q, weft_waiter_t *w); /* no-op if not queued */
+static inline int weft_waitq_empty(const weft_waitq_t *q) { return q->head == 0; }
+
+#endif /* WEFT_WAIT_H */

@@ -1,0 +1,174 @@
+/* test_sched.c - coroutines on the M:N scheduler: spawn, join, yield,
+ * sleep, cancel, migration, plain-thread joiners, shutdown. */
+#include "harness.h"
+#include "weft.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+static void *add_one(void *arg)
+{
+    return (void *)((intptr_t)arg + 1);
+}
+
+WEFT_TEST(spawn_join_from_a_plain_thread)
+{
+    weft_co_t *co;
+    CHECK_EQ_INT(weft_spawn(NULL, add_one, (void *)41, &co), WEFT_OK);
+    CHECK(weft_co_id(co) > 0);
+    CHECK(strcmp(weft_co_name(co), "co") == 0);
+    void *r;
+    CHECK_EQ_INT(weft_join(co, &r), WEFT_OK);
+    CHECK_EQ_INT((intptr_t)r, 42);
+    CHECK_EQ_INT(weft_join(co, &r), WEFT_OK); /* after it finished: immediate */
+    weft_co_release(co);
+    weft_shutdown();
+}
+
+static _Atomic long counter;
+static void *count_and_yield(void *arg)
+{
+    for (int i = 0; i < 100; i++) {
+        atomic_fetch_add(&counter, 1);
+        weft_yield();
+    }
+    return NULL;
+}
+
+static void *many_children(void *arg)
+{
+    intptr_t n = (intptr_t)arg;
+    weft_co_t **cs = calloc((size_t)n, sizeof *cs);
+    for (intptr_t i = 0; i < n; i++)
+        CHECK_EQ_INT(weft_spawn(NULL, count_and_yield, NULL, &cs[i]), WEFT_OK);
+    for (intptr_t i = 0; i < n; i++) {
+        CHECK_EQ_INT(weft_join(cs[i], NULL), WEFT_OK);
+        weft_co_release(cs[i]);
+    }
+    free(cs);
+    return (void *)n;
+}
+
+WEFT_TEST(thousand_coroutines_yielding_on_two_workers)
+{
+    weft_config_t cfg = { 2, 0, 0, 0 };
+    CHECK_EQ_INT(weft_init(&cfg), WEFT_OK);
+    CHECK_EQ_INT(weft_init(&cfg), WEFT_ESTATE);
+    void *r;
+    CHECK_EQ_INT(weft_run(many_children, (void *)1000, &r), WEFT_OK);
+    CHECK_EQ_INT((intptr_t)r, 1000);
+    CHECK_EQ_INT(atomic_load(&counter), 100000);
+    weft_shutdown();
+}
+
+static void *sleeper(void *arg)
+{
+    int64_t t0 = weft_now();
+    CHECK_EQ_INT(weft_sleep((int64_t)(intptr_t)arg), WEFT_OK);
+    return (void *)(intptr_t)(weft_now() - t0);
+}
+
+WEFT_TEST(sleep_lasts_at_least_its_duration)
+{
+    weft_co_t *cs[50];
+    for (int i = 0; i < 50; i++)
+        CHECK_EQ_INT(weft_spawn(NULL, sleeper, (void *)(intptr_t)(1000000 * (1 + i % 10)), &cs[i]), WEFT_OK);
+    for (int i = 0; i < 50; i++) {
+        void *r;
+        CHECK_EQ_INT(weft_join(cs[i], &r), WEFT_OK);
+        int64_t want = 1000000 * (1 + i % 10);
+        if ((int64_t)(intptr_t)r < want)
+            WEFT_FAIL("slept %lld ns, asked %lld", (long long)(intptr_t)r, (long long)want);
+        weft_co_release(cs[i]);
+    }
+    weft_shutdown();
+}
+
+static void *sleep_long(void *arg)
+{
+    return (void *)(intptr_t)weft_sleep(60 * 1000000000LL);
+}
+
+WEFT_TEST(cancel_wakes_a_sleeper)
+{
+    weft_co_t *co;
+    CHECK_EQ_INT(weft_spawn(NULL, sleep_long, NULL, &co), WEFT_OK);
+    weft_sleep(5 * 1000000); /* let it block */
+    int64_t t0 = weft_now();
+    CHECK_EQ_INT(weft_cancel(co), WEFT_OK);
+    void *r;
+    CHECK_EQ_INT(weft_join(co, &r), WEFT_OK);
+    CHECK_EQ_INT((intptr_t)r, WEFT_ECANCELED);
+    CHECK(weft_now() - t0 < 5000000000LL);
+    weft_co_release(co);
+    weft_shutdown();
+}
+
+static void *join_self(void *arg)
+{
+    return (void *)(intptr_t)weft_join(weft_self(), NULL);
+}
+
+WEFT_TEST(bad_arguments)
+{
+    weft_co_t *co;
+    CHECK_EQ_INT(weft_spawn(NULL, NULL, NULL, &co), WEFT_EINVAL);
+    CHECK_EQ_INT(weft_spawn(NULL, add_one, NULL, NULL), WEFT_EINVAL);
+    CHECK_EQ_INT(weft_go(NULL, NULL), WEFT_EINVAL);
+    CHECK_EQ_INT(weft_join(NULL, NULL), WEFT_EINVAL);
+    CHECK_EQ_INT(weft_cancel(NULL), WEFT_EINVAL);
+    CHECK(weft_self() == NULL);
+    weft_co_release(NULL);
+    weft_attr_t big = { "big", WEFT_STACK_MAX + 1 };
+    CHECK_EQ_INT(weft_spawn(&big, add_one, NULL, &co), WEFT_EINVAL);
+    weft_config_t bad = { -1, 0, 0, 0 };
+    CHECK_EQ_INT(weft_init(&bad), WEFT_EINVAL);
+    void *r;
+    CHECK_EQ_INT(weft_run(join_self, NULL, &r), WEFT_OK);
+    CHECK_EQ_INT((intptr_t)r, WEFT_EDEADLK);
+    weft_shutdown();
+}
+
+static _Atomic int detached_done;
+static void *detached(void *arg)
+{
+    weft_sleep(1000000);
+    atomic_fetch_add(&detached_done, 1);
+    return NULL;
+}
+
+WEFT_TEST(detached_coroutines_run_and_free_themselves)
+{
+    for (int i = 0; i < 1000; i++)
+        CHECK_EQ_INT(weft_go(detached, NULL), WEFT_OK);
+    int64_t deadline = weft_now() + 10000000000LL;
+    while (atomic_load(&detached_done) < 1000 && weft_now() < deadline)
+        weft_sleep(1000000);
+    CHECK_EQ_INT(atomic_load(&detached_done), 1000);
+    weft_shutdown();
+}
+
+static void *stuck(void *arg)
+{
+    weft_sleep(3600 * 1000000000LL);
+    return NULL;
+}
+
+WEFT_TEST(shutdown_frees_coroutines_still_alive)
+{
+    extern long weft_stack_os_count(void);
+    for (int i = 0; i < 100; i++)
+        CHECK_EQ_INT(weft_go(stuck, NULL), WEFT_OK);
+    weft_sleep(10000000);
+    weft_shutdown();
+    /* and the runtime starts again */
+    weft_co_t *co;
+    CHECK_EQ_INT(weft_spawn(NULL, add_one, (void *)1, &co), WEFT_OK);
+    void *r;
+    CHECK_EQ_INT(weft_join(co, &r), WEFT_OK);
+    CHECK_EQ_INT((intptr_t)r, 2);
+    weft_co_release(co);
+    weft_shutdown();
+}
+
+WEFT_TEST_MAIN()
