@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -225,6 +226,61 @@ WEFT_EXPORT const char *weft_co_name(const weft_co_t *co);
  * calling coroutine is cancelled meanwhile.  On a plain thread it sleeps
  * the thread. */
 WEFT_EXPORT int weft_sleep(int64_t ns);
+
+/* ---- coroutine-local storage -----------------------------------------------
+ *
+ * Like pthread keys, per coroutine: each coroutine sees its own value
+ * (NULL at start).  The destructor runs on the coroutine after its
+ * function returns, for each non-NULL value (up to 4 passes if
+ * destructors set values again).  On a plain thread the values are
+ * per thread and destructors are not run.  At most 64 keys per process;
+ * deleted keys are not reused.
+ */
+typedef unsigned weft_key_t;
+WEFT_EXPORT int weft_key_create(weft_key_t *key, void (*dtor)(void *)); /* WEFT_ENOMEM: out of keys */
+WEFT_EXPORT int weft_key_delete(weft_key_t key);                         /* destructor no longer runs */
+WEFT_EXPORT void *weft_getspecific(weft_key_t key);
+WEFT_EXPORT int weft_setspecific(weft_key_t key, const void *value);    /* WEFT_EINVAL: unknown or deleted key */
+
+/* ---- scopes: structured spawning ---------------------------------------------
+ *
+ * weft_scope_wait returns when every coroutine spawned in the scope has
+ * returned.  weft_scope_cancel cancels every member (their blocking
+ * operations return WEFT_ECANCELED) and every member spawned later.  A
+ * waiter that is itself cancelled cancels the scope, still waits for the
+ * members to finish, and then returns WEFT_ECANCELED.  A member waiting
+ * for its own scope gets WEFT_EDEADLK.  Zeroed memory (WEFT_SCOPE_INIT)
+ * is an empty scope.
+ */
+typedef struct {
+    _Alignas(8) unsigned char opaque_[64]; /* private */
+} weft_scope_t;
+#define WEFT_SCOPE_INIT { { 0 } }
+WEFT_EXPORT int weft_scope_init(weft_scope_t *s);
+WEFT_EXPORT int weft_scope_spawn(weft_scope_t *s, const weft_attr_t *attr, void *(*fn)(void *), void *arg);
+WEFT_EXPORT int weft_scope_wait(weft_scope_t *s);
+WEFT_EXPORT int weft_scope_cancel(weft_scope_t *s);
+WEFT_EXPORT int weft_scope_destroy(weft_scope_t *s); /* WEFT_ESTATE while members run */
+
+/* weft_join with a deadline: WEFT_ETIMEDOUT. */
+WEFT_EXPORT int weft_join_until(weft_co_t *co, void **result, int64_t deadline);
+
+/* ---- introspection ---------------------------------------------------------- */
+
+/* Writes every live coroutine (id, name, state, what it is blocked on) to
+ * out (NULL: stderr).  weft_run prints it when it detects that every
+ * coroutine is asleep ("weft: all coroutines are asleep - deadlock!") and
+ * then returns WEFT_EDEADLK. */
+WEFT_EXPORT void weft_dump(FILE *out);
+
+typedef struct {
+    uint64_t coroutines;  /* live */
+    uint64_t switches;    /* coroutine runs started */
+    uint64_t steals;      /* batches stolen from other workers */
+    uint64_t parks;       /* coroutines that blocked */
+    int workers;
+} weft_stats_t;
+WEFT_EXPORT int weft_stats(weft_stats_t *out);
 
 #ifdef __cplusplus
 }

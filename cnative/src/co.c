@@ -15,6 +15,7 @@
 #include "sanitize.h"
 #include "stack.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(_WIN32)
@@ -24,6 +25,9 @@
 #endif
 
 void weft_sched_start_co(struct weft_co *co);
+void weft_cls_run_dtors(struct weft_co *co);
+void weft_scope_join_member(struct weft_scope *s, struct weft_co *co);
+void weft_scope_leave_member(struct weft_co *co);
 __attribute__((noreturn)) void weft_sched_exit(struct weft_co *co);
 size_t weft_sched_stack_size(void);
 
@@ -36,6 +40,10 @@ long weft_co_live(void)
 {
     return atomic_load(&live);
 }
+
+void weft_co_registry_lock(void) { weft_spin_lock(&reg_lock); }
+void weft_co_registry_unlock(void) { weft_spin_unlock(&reg_lock); }
+struct weft_co *weft_co_registry_first(void) { return reg_head; }
 
 static void reg_add(struct weft_co *co)
 {
@@ -83,6 +91,7 @@ static void co_entry(void *ctx_arg, void *unused)
     weft_worker_t *w = weft_worker_current();
     weft_san_finish(NULL, &w->stack_bottom, &w->stack_size);
     co->result = co->fn(co->arg);
+    weft_cls_run_dtors(co);
     weft_sched_exit(co);
 }
 
@@ -95,6 +104,8 @@ void weft_co_exited(struct weft_co *co)
     while ((w = weft_waitq_pop(&co->joiners)))
         weft_waiter_wake(w, WEFT_WAKE_OK);
     weft_spin_unlock(&co->lock);
+    if (co->scope)
+        weft_scope_leave_member(co);
     reg_remove(co);
     unref(co);
 }
@@ -114,7 +125,8 @@ void weft_co_abandon_all(void)
     }
 }
 
-static int spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, int joinable, weft_co_t **out)
+static int spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, int joinable, weft_co_t **out,
+                 struct weft_scope *scope)
 {
     if (!fn)
         return WEFT_EINVAL;
@@ -149,6 +161,8 @@ static int spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, int jo
     co->tsan_fiber = weft_tsan_create();
     co->sp = weft_ctx_make(&co->stack, co_entry, co);
     reg_add(co);
+    if (scope)
+        weft_scope_join_member(scope, co);
     if (out)
         *out = co;
     weft_sched_start_co(co);
@@ -157,7 +171,12 @@ static int spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, int jo
 
 int weft_go(void *(*fn)(void *), void *arg)
 {
-    return spawn(NULL, fn, arg, 0, NULL);
+    return spawn(NULL, fn, arg, 0, NULL, NULL);
+}
+
+int weft_co_spawn_scoped(struct weft_scope *s, const weft_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+    return spawn(attr, fn, arg, 0, NULL, s);
 }
 
 int weft_spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, weft_co_t **out)
@@ -165,10 +184,10 @@ int weft_spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, weft_co_
     if (!out)
         return WEFT_EINVAL;
     *out = NULL;
-    return spawn(attr, fn, arg, 1, out);
+    return spawn(attr, fn, arg, 1, out, NULL);
 }
 
-int weft_join(weft_co_t *co, void **result)
+static int join_until(weft_co_t *co, void **result, int64_t deadline)
 {
     if (!co)
         return WEFT_EINVAL;
@@ -179,12 +198,12 @@ int weft_join(weft_co_t *co, void **result)
         weft_waiter_t w;
         weft_waiter_init(&w, "join", co);
         weft_waitq_push(&co->joiners, &w);
-        int r = weft_waiter_park(&w, &co->lock, -1);
+        int r = weft_waiter_park(&w, &co->lock, deadline);
         if (r != WEFT_WAKE_OK) {
             weft_spin_lock(&co->lock);
             weft_waitq_remove(&co->joiners, &w);
             weft_spin_unlock(&co->lock);
-            return r; /* WEFT_ECANCELED: the joiner was cancelled */
+            return r; /* WEFT_ECANCELED (the joiner was cancelled), WEFT_ETIMEDOUT */
         }
     } else {
         weft_spin_unlock(&co->lock);
@@ -194,13 +213,23 @@ int weft_join(weft_co_t *co, void **result)
     return WEFT_OK;
 }
 
+int weft_join(weft_co_t *co, void **result)
+{
+    return join_until(co, result, -1);
+}
+
+int weft_join_until(weft_co_t *co, void **result, int64_t deadline)
+{
+    return join_until(co, result, deadline);
+}
+
 int weft_cancel(weft_co_t *co)
 {
     if (!co)
         return WEFT_EINVAL;
     atomic_store_explicit(&co->canceled, 1, memory_order_release);
     weft_spin_lock(&co->lock);
-    if (co->blocked)
+    if (co->blocked && !co->blocked->nocancel)
         weft_waiter_wake(co->blocked, WEFT_ECANCELED);
     weft_spin_unlock(&co->lock);
     return WEFT_OK;
@@ -246,6 +275,21 @@ int weft_sleep(int64_t ns)
     return r == WEFT_ETIMEDOUT ? WEFT_OK : r;
 }
 
+int weft_sched_quiescent(uint64_t *activity);
+
+/* Go's "all goroutines are asleep": nothing runnable, no timer armed, and
+ * nothing ran between two looks 50 ms apart, while main is still blocked.
+ * Like Go, a thread outside the runtime that might still send later is
+ * not accounted for. */
+static int deadlocked(void)
+{
+    uint64_t a1, a2;
+    if (!weft_sched_quiescent(&a1))
+        return 0;
+    weft_sleep(50 * 1000000);
+    return weft_sched_quiescent(&a2) && a1 == a2;
+}
+
 int weft_run(void *(*main_fn)(void *), void *arg, void **result)
 {
     if (!main_fn)
@@ -257,7 +301,17 @@ int weft_run(void *(*main_fn)(void *), void *arg, void **result)
     int rc = weft_spawn(&attr, main_fn, arg, &co);
     if (rc != WEFT_OK)
         return rc;
-    rc = weft_join(co, result);
+    for (;;) {
+        rc = join_until(co, result, weft_now() + 100 * 1000000);
+        if (rc != WEFT_ETIMEDOUT)
+            break;
+        if (deadlocked()) {
+            fprintf(stderr, "weft: all coroutines are asleep - deadlock!\n\n");
+            weft_dump(stderr);
+            rc = WEFT_EDEADLK;
+            break;
+        }
+    }
     weft_co_release(co);
     return rc;
 }

@@ -591,3 +591,37 @@ void weft_shutdown(void)
     atomic_store(&rt.running, 0);
     pthread_mutex_unlock(&rt.start_lock);
 }
+
+/* ---- for the deadlock check and weft_stats ------------------------------ */
+
+/* 1 when nothing can run by itself: every worker idle, no queued
+ * coroutine, no armed timer.  *activity moves whenever anything ran, so
+ * two equal samples some time apart mean nothing happened in between. */
+int weft_sched_quiescent(uint64_t *activity)
+{
+    uint64_t a = 0;
+    int quiet = atomic_load(&rt.running) && atomic_load(&rt.gq_len) == 0;
+    for (int i = 0; i < rt.n; i++) {
+        weft_worker_t *w = rt.workers[i];
+        a += atomic_load(&w->switches) + atomic_load(&w->parks);
+        if (!atomic_load(&w->idle) || ring_len(w) || atomic_load(&w->runnext) ||
+            atomic_load(&w->next_deadline) != INT64_MAX)
+            quiet = 0;
+    }
+    *activity = a;
+    return quiet;
+}
+
+void weft_sched_counters(uint64_t *switches, uint64_t *steals, uint64_t *parks)
+{
+    uint64_t s = 0, t = 0, p = 0;
+    for (int i = 0; i < rt.n; i++) {
+        weft_worker_t *w = rt.workers[i];
+        s += atomic_load_explicit(&w->switches, memory_order_relaxed);
+        t += atomic_load_explicit(&w->steals, memory_order_relaxed);
+        p += atomic_load_explicit(&w->parks, memory_order_relaxed);
+    }
+    *switches = s;
+    *steals = t;
+    *parks = p;
+}

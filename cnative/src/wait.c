@@ -28,6 +28,7 @@ void weft_waiter_init(weft_waiter_t *w, const char *what, void *obj)
     w->obj = obj;
     w->what = what;
     w->shared = NULL;
+    w->nocancel = 0;
     w->timer.deadline = -1;
     w->timer.index = -1;
     w->timer.heap = NULL;
@@ -108,7 +109,7 @@ int weft_waiter_park(weft_waiter_t *w, weft_spin_t *unlock, int64_t deadline)
         co->blocked = w;
         int canceled = atomic_load_explicit(&co->canceled, memory_order_acquire);
         weft_spin_unlock(&co->lock);
-        if (canceled)
+        if (canceled && !w->nocancel)
             weft_waiter_wake(w, WEFT_ECANCELED); /* loses if already won: fine */
         if (deadline >= 0 && !settled(w)) {
             if (deadline <= weft_now())

@@ -99,6 +99,7 @@ struct weft_waiter {
     void *obj;                 /* the object waited on (for weft_dump) */
     const char *what;          /* "chan recv", "mutex", "sleep" ... (for weft_dump) */
     void *shared;              /* select: the one state shared by its waiters */
+    int nocancel;              /* 1: weft_cancel does not end this wait (scope waits) */
 
     weft_timer_t timer;
 };

@@ -1,0 +1,82 @@
+/*
+ * cls.c - coroutine-local storage: keys with destructors, like pthread
+ * keys but per coroutine (weft.h).
+ *
+ * Slots live in the coroutine record (WEFT_CLS_MAX of them), so get/set is
+ * an index, no lookup and no allocation.  Plain threads get a thread-local
+ * array instead (no destructors: the thread's own exit is not ours to
+ * hook portably).  Destructors run on the coroutine itself, after its
+ * function returned, so they may block; like POSIX, up to
+ * WEFT_CLS_DTOR_ROUNDS passes while destructors keep setting values.
+ */
+#include "runtime.h"
+
+#define WEFT_CLS_DTOR_ROUNDS 4
+
+static _Atomic unsigned nkeys;
+static void (*_Atomic dtors[WEFT_CLS_MAX])(void *);
+static _Atomic int deleted[WEFT_CLS_MAX];
+static _Thread_local void *thread_slots[WEFT_CLS_MAX];
+
+int weft_key_create(weft_key_t *key, void (*dtor)(void *))
+{
+    if (!key)
+        return WEFT_EINVAL;
+    unsigned k = atomic_fetch_add(&nkeys, 1);
+    if (k >= WEFT_CLS_MAX) {
+        atomic_fetch_sub(&nkeys, 1);
+        return WEFT_ENOMEM;
+    }
+    atomic_store(&dtors[k], dtor);
+    *key = k;
+    return WEFT_OK;
+}
+
+int weft_key_delete(weft_key_t key)
+{
+    if (key >= atomic_load(&nkeys) || atomic_exchange(&deleted[key], 1))
+        return WEFT_EINVAL;
+    atomic_store(&dtors[key], NULL);
+    return WEFT_OK;
+}
+
+static void **slots(void)
+{
+    struct weft_co *co = weft_co_current();
+    return co ? co->cls : thread_slots;
+}
+
+void *weft_getspecific(weft_key_t key)
+{
+    return key < WEFT_CLS_MAX ? slots()[key] : NULL;
+}
+
+int weft_setspecific(weft_key_t key, const void *value)
+{
+    if (key >= atomic_load(&nkeys) || atomic_load(&deleted[key]))
+        return WEFT_EINVAL;
+    slots()[key] = (void *)value;
+    return WEFT_OK;
+}
+
+/* co.c, on the coroutine, after its function returned. */
+void weft_cls_run_dtors(struct weft_co *co)
+{
+    unsigned n = atomic_load(&nkeys);
+    if (n > WEFT_CLS_MAX)
+        n = WEFT_CLS_MAX;
+    for (int round = 0; round < WEFT_CLS_DTOR_ROUNDS; round++) {
+        int again = 0;
+        for (unsigned k = 0; k < n; k++) {
+            void *v = co->cls[k];
+            void (*d)(void *) = atomic_load(&dtors[k]);
+            if (v && d) {
+                co->cls[k] = NULL;
+                d(v);
+                again = 1;
+            }
+        }
+        if (!again)
+            return;
+    }
+}

@@ -1,0 +1,71 @@
+/*
+ * dump.c - introspection (weft.h): weft_dump lists every coroutine with
+ * its state and what it waits on; weft_stats gives the counters.
+ *
+ * Reading other coroutines safely: the registry lock keeps every listed
+ * record alive (co.c unlinks a record before freeing it), and a record's
+ * own lock keeps its `blocked` waiter alive (the waiting coroutine clears
+ * `blocked` under that lock before its wait's stack frame goes away).
+ */
+#include "runtime.h"
+
+#include <stdio.h>
+
+/* co.c */
+void weft_co_registry_lock(void);
+void weft_co_registry_unlock(void);
+struct weft_co *weft_co_registry_first(void);
+long weft_co_live(void);
+/* sched.c */
+void weft_sched_counters(uint64_t *switches, uint64_t *steals, uint64_t *parks);
+int weft_sched_workers(void);
+
+static const char *state_name(int s)
+{
+    switch (s) {
+    case CO_RUNNABLE: return "runnable";
+    case CO_RUNNING: return "running";
+    case CO_BLOCKED: return "blocked";
+    case CO_DONE: return "done";
+    default: return "new";
+    }
+}
+
+void weft_dump(FILE *out)
+{
+    if (!out)
+        out = stderr;
+    uint64_t sw, st, pk;
+    weft_sched_counters(&sw, &st, &pk);
+    fprintf(out, "weft: %ld coroutines on %d workers (switches %llu, steals %llu, parks %llu)\n",
+            weft_co_live(), weft_sched_workers(), (unsigned long long)sw, (unsigned long long)st,
+            (unsigned long long)pk);
+    weft_co_registry_lock();
+    for (struct weft_co *co = weft_co_registry_first(); co; co = co->all_next) {
+        int s = atomic_load_explicit(&co->status, memory_order_relaxed);
+        fprintf(out, "  #%llu \"%s\" %s", (unsigned long long)co->info.id, co->name, state_name(s));
+        weft_spin_lock(&co->lock);
+        if (s == CO_BLOCKED && co->blocked)
+            fprintf(out, " on %s %p", co->blocked->what ? co->blocked->what : "?", co->blocked->obj);
+        weft_spin_unlock(&co->lock);
+        if (atomic_load_explicit(&co->canceled, memory_order_relaxed))
+            fprintf(out, " (cancelled)");
+        fputc('\n', out);
+    }
+    weft_co_registry_unlock();
+    fflush(out);
+}
+
+int weft_stats(weft_stats_t *out)
+{
+    if (!out)
+        return WEFT_EINVAL;
+    uint64_t sw, st, pk;
+    weft_sched_counters(&sw, &st, &pk);
+    out->coroutines = (uint64_t)weft_co_live();
+    out->switches = sw;
+    out->steals = st;
+    out->parks = pk;
+    out->workers = weft_sched_workers();
+    return WEFT_OK;
+}
