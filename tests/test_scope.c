@@ -51,6 +51,32 @@ WEFT_TEST(cls_is_per_coroutine_and_destructors_run)
     weft_shutdown();
 }
 
+static weft_key_t late_key;
+static _Atomic int late_created;
+static void *outlives_key_creation(void *arg)
+{
+    while (!atomic_load(&late_created))
+        weft_sleep(1000000);
+    /* a key created after this coroutine started reads as unset */
+    CHECK(weft_getspecific(late_key) == NULL);
+    CHECK_EQ_INT(weft_setspecific(late_key, (void *)9), WEFT_OK);
+    CHECK_EQ_PTR(weft_getspecific(late_key), (void *)9);
+    return NULL;
+}
+
+WEFT_TEST(cls_key_created_after_the_coroutine_started)
+{
+    weft_co_t *co;
+    CHECK_EQ_INT(weft_spawn(NULL, outlives_key_creation, NULL, &co), WEFT_OK);
+    weft_sleep(5000000);
+    for (int i = 0; i < 5; i++) /* several keys: the new slots lie beyond the ones cleared at spawn */
+        CHECK_EQ_INT(weft_key_create(&late_key, NULL), WEFT_OK);
+    atomic_store(&late_created, 1);
+    CHECK_EQ_INT(weft_join(co, NULL), WEFT_OK);
+    weft_co_release(co);
+    weft_shutdown();
+}
+
 static _Atomic int finished;
 static void *short_task(void *arg)
 {
@@ -181,6 +207,8 @@ static void *deadlocking_main(void *arg)
 WEFT_TEST(child_deadlock)
 {
     int rc = weft_run(deadlocking_main, NULL, NULL);
+    /* the runtime still shuts down cleanly, abandoning the two sleepers */
+    weft_shutdown();
     exit(rc == WEFT_EDEADLK ? 0 : 1);
 }
 

@@ -222,6 +222,16 @@ WEFT_EXPORT weft_co_t *weft_self(void);
 WEFT_EXPORT uint64_t weft_co_id(const weft_co_t *co);
 WEFT_EXPORT const char *weft_co_name(const weft_co_t *co);
 
+/* Runs fn(arg) -- a call known to block the thread (a blocking system
+ * call, a library without non-blocking I/O) -- on the calling coroutine's
+ * thread, after handing the worker's queued coroutines to other workers
+ * (an idle one, or a spare thread the runtime starts), so they keep
+ * running meanwhile.  *result (may be NULL) gets fn's return value.  fn
+ * must not use Weft's blocking operations.  Without it, the runtime's
+ * monitor does the same after the coroutine has held its worker ~10 ms.
+ * On a plain thread it just calls fn. */
+WEFT_EXPORT int weft_blocking(void *(*fn)(void *), void *arg, void **result);
+
 /* Sleeps ns nanoseconds (<= 0: just yields).  WEFT_ECANCELED if the
  * calling coroutine is cancelled meanwhile.  On a plain thread it sleeps
  * the thread. */
@@ -252,8 +262,9 @@ WEFT_EXPORT int weft_setspecific(weft_key_t key, const void *value);    /* WEFT_
  * for its own scope gets WEFT_EDEADLK.  Zeroed memory (WEFT_SCOPE_INIT)
  * is an empty scope.
  */
-typedef struct {
-    _Alignas(8) unsigned char opaque_[64]; /* private */
+typedef union {
+    unsigned char opaque_[64]; /* private */
+    int64_t align_;            /* (a union, not _Alignas: C++ includes this header too) */
 } weft_scope_t;
 #define WEFT_SCOPE_INIT { { 0 } }
 WEFT_EXPORT int weft_scope_init(weft_scope_t *s);
@@ -279,6 +290,7 @@ typedef struct {
     uint64_t steals;      /* batches stolen from other workers */
     uint64_t parks;       /* coroutines that blocked */
     int workers;
+    uint64_t handoffs;    /* queues moved off a blocked worker (weft_blocking, the monitor) */
 } weft_stats_t;
 WEFT_EXPORT int weft_stats(weft_stats_t *out);
 

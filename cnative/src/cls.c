@@ -40,31 +40,43 @@ int weft_key_delete(weft_key_t key)
     return WEFT_OK;
 }
 
-static void **slots(void)
-{
-    struct weft_co *co = weft_co_current();
-    return co ? co->cls : thread_slots;
-}
-
 void *weft_getspecific(weft_key_t key)
 {
-    return key < WEFT_CLS_MAX ? slots()[key] : NULL;
+    struct weft_co *co = weft_co_current();
+    if (!co)
+        return key < WEFT_CLS_MAX ? thread_slots[key] : NULL;
+    return key < co->cls_n ? co->cls[key] : NULL; /* a key newer than the coroutine: unset */
 }
 
 int weft_setspecific(weft_key_t key, const void *value)
 {
     if (key >= atomic_load(&nkeys) || atomic_load(&deleted[key]))
         return WEFT_EINVAL;
-    slots()[key] = (void *)value;
+    struct weft_co *co = weft_co_current();
+    if (!co) {
+        thread_slots[key] = (void *)value;
+        return WEFT_OK;
+    }
+    while (co->cls_n <= key) /* slots of keys created after the coroutine started */
+        co->cls[co->cls_n++] = NULL;
+    co->cls[key] = (void *)value;
     return WEFT_OK;
+}
+
+/* Keys ever created: slots at or above it are never read, so a new
+ * coroutine only clears the slots below it. */
+unsigned weft_cls_nkeys(void)
+{
+    unsigned n = atomic_load_explicit(&nkeys, memory_order_acquire);
+    return n > WEFT_CLS_MAX ? WEFT_CLS_MAX : n;
 }
 
 /* co.c, on the coroutine, after its function returned. */
 void weft_cls_run_dtors(struct weft_co *co)
 {
-    unsigned n = atomic_load(&nkeys);
-    if (n > WEFT_CLS_MAX)
-        n = WEFT_CLS_MAX;
+    unsigned n = co->cls_n;
+    if (n == 0)
+        return;
     for (int round = 0; round < WEFT_CLS_DTOR_ROUNDS; round++) {
         int again = 0;
         for (unsigned k = 0; k < n; k++) {

@@ -26,6 +26,7 @@
 
 void weft_sched_start_co(struct weft_co *co);
 void weft_cls_run_dtors(struct weft_co *co);
+unsigned weft_cls_nkeys(void);
 void weft_scope_join_member(struct weft_scope *s, struct weft_co *co);
 void weft_scope_leave_member(struct weft_co *co);
 __attribute__((noreturn)) void weft_sched_exit(struct weft_co *co);
@@ -133,20 +134,25 @@ static int spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, int jo
     int rc = weft_runtime_start();
     if (rc != WEFT_OK)
         return rc;
-    size_t usable;
-    rc = weft_stack_size(attr && attr->stack_size ? attr->stack_size : weft_sched_stack_size(), &usable);
-    if (rc != WEFT_OK)
-        return rc;
-    size_t pg = weft_page_size();
-    if (usable < sizeof(struct weft_co) + 4096)
+    size_t usable = weft_sched_stack_size(); /* already page-rounded by weft_init */
+    if (attr && attr->stack_size) {
+        rc = weft_stack_size(attr->stack_size, &usable);
+        if (rc != WEFT_OK)
+            return rc;
+    }
+    if (usable < sizeof(struct weft_co) + 4096) {
+        size_t pg = weft_page_size();
         usable = (sizeof(struct weft_co) + 4096 + pg - 1) & ~(pg - 1);
+    }
     weft_stack_t stk;
     rc = weft_stack_get(&stk, usable);
     if (rc != WEFT_OK)
         return rc;
     struct weft_co *co = (struct weft_co *)(((uintptr_t)stk.top - sizeof(struct weft_co)) & ~(uintptr_t)63);
-    memset(co, 0, offsetof(struct weft_co, cls)); /* cls is cleared lazily below */
-    memset(co->cls, 0, sizeof co->cls);
+    /* CLS slots of keys never created are never read: clear only the rest */
+    memset(co, 0, offsetof(struct weft_co, cls));
+    co->cls_n = weft_cls_nkeys();
+    memset(co->cls, 0, co->cls_n * sizeof co->cls[0]);
     co->stack = stk;
     co->stack.top = (char *)co;
     co->fn = fn;
@@ -228,10 +234,10 @@ int weft_cancel(weft_co_t *co)
     if (!co)
         return WEFT_EINVAL;
     atomic_store_explicit(&co->canceled, 1, memory_order_release);
-    weft_spin_lock(&co->lock);
+    weft_spin_lock(&co->wlock);
     if (co->blocked && !co->blocked->nocancel)
         weft_waiter_wake(co->blocked, WEFT_ECANCELED);
-    weft_spin_unlock(&co->lock);
+    weft_spin_unlock(&co->wlock);
     return WEFT_OK;
 }
 

@@ -4,7 +4,7 @@
  *
  * Reading other coroutines safely: the registry lock keeps every listed
  * record alive (co.c unlinks a record before freeing it), and a record's
- * own lock keeps its `blocked` waiter alive (the waiting coroutine clears
+ * `wlock` keeps its `blocked` waiter alive (the waiting coroutine clears
  * `blocked` under that lock before its wait's stack frame goes away).
  */
 #include "runtime.h"
@@ -19,6 +19,7 @@ long weft_co_live(void);
 /* sched.c */
 void weft_sched_counters(uint64_t *switches, uint64_t *steals, uint64_t *parks);
 int weft_sched_workers(void);
+uint64_t weft_sched_handoffs(void);
 
 static const char *state_name(int s)
 {
@@ -44,10 +45,10 @@ void weft_dump(FILE *out)
     for (struct weft_co *co = weft_co_registry_first(); co; co = co->all_next) {
         int s = atomic_load_explicit(&co->status, memory_order_relaxed);
         fprintf(out, "  #%llu \"%s\" %s", (unsigned long long)co->info.id, co->name, state_name(s));
-        weft_spin_lock(&co->lock);
+        weft_spin_lock(&co->wlock);
         if (s == CO_BLOCKED && co->blocked)
             fprintf(out, " on %s %p", co->blocked->what ? co->blocked->what : "?", co->blocked->obj);
-        weft_spin_unlock(&co->lock);
+        weft_spin_unlock(&co->wlock);
         if (atomic_load_explicit(&co->canceled, memory_order_relaxed))
             fprintf(out, " (cancelled)");
         fputc('\n', out);
@@ -67,5 +68,6 @@ int weft_stats(weft_stats_t *out)
     out->steals = st;
     out->parks = pk;
     out->workers = weft_sched_workers();
+    out->handoffs = weft_sched_handoffs();
     return WEFT_OK;
 }

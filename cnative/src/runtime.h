@@ -41,11 +41,17 @@ struct weft_co {
     _Atomic int refs;              /* the body (until it returns) + a handle (joinable) */
     _Atomic int canceled;
 
-    /* guarded by `lock`: the waiter the coroutine is parked in (so that
-     * cancellation can wake it), and the join queue */
+    /* `lock` guards the join queue (and the DONE transition).
+     * `wlock` guards `blocked`, the waiter the coroutine is parked in (so
+     * that cancellation can wake it and weft_dump can show it).  wlock is
+     * a leaf: nothing else is locked while it is held (waking a waiter
+     * takes only run-queue locks).  One lock for both deadlocked two
+     * coroutines joining each other: each held the other's lock while
+     * taking its own. */
     weft_spin_t lock;
-    weft_waiter_t *blocked;
     weft_waitq_t joiners;
+    weft_spin_t wlock;
+    weft_waiter_t *blocked;
 
     void *(*fn)(void *);
     void *arg;
@@ -53,6 +59,7 @@ struct weft_co {
     struct weft_scope *scope;      /* set when spawned in a scope */
     struct weft_co *scope_next, *scope_prev;
     struct weft_co *all_next, *all_prev; /* the registry, for weft_dump / shutdown */
+    unsigned cls_n;                /* cls[0..cls_n) are initialised (cls.c) */
     void *cls[WEFT_CLS_MAX];
 
     /* sanitizer bookkeeping */
@@ -92,7 +99,16 @@ typedef struct weft_worker {
     struct weft_worker *idle_next;
 
     /* counters (relaxed; read by weft_stats) */
-    _Atomic uint64_t switches, steals, parks;
+    _Atomic uint64_t switches, steals, parks, handoffs;
+
+    /* the monitor's view (sched.c, "monitor"): in_co while a coroutine
+     * runs; blocking while it is inside weft_blocking */
+    _Atomic int in_co;
+    _Atomic int blocking;
+    uint64_t mon_seen;             /* monitor-private: switches at its last look */
+    int mon_ticks;                 /* monitor-private: looks with no progress */
+    int spare;                     /* started by the monitor; retires when idle */
+    _Atomic int retired;           /* a spare whose thread has exited (slot reusable) */
 
     /* sanitizer view of the thread stack */
     const void *stack_bottom;
@@ -100,6 +116,7 @@ typedef struct weft_worker {
     void *tsan_fiber;
 
     void *thread;                  /* the OS thread (pthread_t *) */
+    int thread_live;               /* created and not yet joined */
 } weft_worker_t;
 
 /* ---- used by the primitives ------------------------------------------- */

@@ -56,8 +56,14 @@ enum { POST_NONE, POST_YIELD, POST_PARK, POST_EXIT };
 void weft_co_exited(struct weft_co *co);
 void weft_co_abandon_all(void);
 
+#define WEFT_MAX_SPARES 32
+#define MONITOR_TICK_NS (5 * 1000000LL)       /* while anything runs */
+#define MONITOR_IDLE_NS (100 * 1000000LL)     /* while everything sleeps */
+#define STUCK_TICKS 2                         /* ~10 ms in one coroutine run */
+
 struct runtime {
-    int n;
+    int n;                  /* configured workers */
+    _Atomic int nslots;     /* worker slots in use: n, then spares */
     int no_steal;
     size_t stack_size;
     weft_worker_t **workers;
@@ -71,6 +77,11 @@ struct runtime {
     _Atomic long gq_len;
 
     _Atomic int nidle;
+
+    pthread_t monitor;
+    struct weft_parker *monitor_parker;
+    _Atomic int monitor_spares;   /* spares running */
+    int trace;                    /* WEFT_TRACE_BLOCKING=1: log hand-offs */
 };
 
 static struct runtime rt = { .start_lock = PTHREAD_MUTEX_INITIALIZER };
@@ -99,9 +110,16 @@ int weft_sched_workers(void)
     return rt.n;
 }
 
-weft_worker_t *weft_sched_worker(int i)
+static int nslots(void)
 {
-    return i >= 0 && i < rt.n ? rt.workers[i] : NULL;
+    return atomic_load_explicit(&rt.nslots, memory_order_acquire);
+}
+
+/* Counters only their worker writes: a plain load and store, not a locked
+ * read-modify-write (~5 ns each on this VM; two per round trip). */
+static inline void bump(_Atomic uint64_t *c)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1, memory_order_relaxed);
 }
 
 /* ---- queues ------------------------------------------------------------- */
@@ -208,7 +226,7 @@ static struct weft_co *runq_steal(weft_worker_t *w, weft_worker_t *victim)
             &w->ring[(mt + n) % WEFT_RUNQ_SIZE], memory_order_relaxed);
         if (n)
             atomic_store_explicit(&w->tail, mt + n, memory_order_release);
-        atomic_fetch_add_explicit(&w->steals, 1, memory_order_relaxed);
+        bump(&w->steals);
         return mine;
     }
 }
@@ -251,7 +269,7 @@ static void wake_one_idle(void)
 {
     if (atomic_load(&rt.nidle) == 0)
         return;
-    for (int i = 0; i < rt.n; i++) {
+    for (int i = 0, n = nslots(); i < n; i++) {
         weft_worker_t *w = rt.workers[i];
         int one = 1;
         if (atomic_load_explicit(&w->idle, memory_order_relaxed) &&
@@ -350,10 +368,12 @@ static void run(weft_worker_t *w, struct weft_co *co)
     w->current = co;
     atomic_store_explicit(&co->status, CO_RUNNING, memory_order_relaxed);
     weft_running = &co->info;
-    atomic_fetch_add_explicit(&w->switches, 1, memory_order_relaxed);
+    bump(&w->switches);
     void *fake = NULL;
     weft_san_start(&fake, co->stack.limit, (size_t)(co->stack.top - co->stack.limit), co->tsan_fiber);
+    atomic_store_explicit(&w->in_co, 1, memory_order_relaxed);
     weft_ctx_switch(&w->sched_sp, co->sp, co);
+    atomic_store_explicit(&w->in_co, 0, memory_order_relaxed);
     weft_san_finish(fake, NULL, NULL);
     weft_running = NULL;
     w->current = NULL;
@@ -366,7 +386,7 @@ static void run(weft_worker_t *w, struct weft_co *co)
     case POST_PARK: {
         if (w->post_unlock)
             weft_spin_unlock(w->post_unlock);
-        atomic_fetch_add_explicit(&w->parks, 1, memory_order_relaxed);
+        bump(&w->parks);
         int s = CO_PARK_RUNNING;
         if (!atomic_compare_exchange_strong(&co->park, &s, CO_PARK_PARKED)) {
             /* woken before we got here (s == WAKEUP): run it again */
@@ -400,11 +420,12 @@ static struct weft_co *find_runnable(weft_worker_t *w)
         return co;
     if ((co = global_get(w, 1)))
         return co;
-    if (!rt.no_steal && rt.n > 1) {
+    int ns = nslots();
+    if ((!rt.no_steal || w->spare) && ns > 1) {
         w->rng = w->rng * 6364136223846793005ull + 1442695040888963407ull;
-        int start = (int)((w->rng >> 33) % (uint64_t)rt.n);
-        for (int i = 0; i < rt.n; i++) {
-            weft_worker_t *v = rt.workers[(start + i) % rt.n];
+        int start = (int)((w->rng >> 33) % (uint64_t)ns);
+        for (int i = 0; i < ns; i++) {
+            weft_worker_t *v = rt.workers[(start + i) % ns];
             if (v != w && (co = runq_steal(w, v)))
                 return co;
         }
@@ -416,7 +437,7 @@ static int anything_runnable(weft_worker_t *self)
 {
     if (atomic_load(&rt.gq_len) > 0)
         return 1;
-    for (int i = 0; i < rt.n; i++) {
+    for (int i = 0, n = nslots(); i < n; i++) {
         weft_worker_t *v = rt.workers[i];
         if (ring_len(v) || atomic_load(&v->runnext))
             if (v == self || !rt.no_steal)
@@ -438,22 +459,240 @@ static void idle(weft_worker_t *w)
         atomic_fetch_sub(&rt.nidle, 1); /* nobody woke us: undo the count ourselves */
 }
 
+static int worker_empty(weft_worker_t *w)
+{
+    return !ring_len(w) && !atomic_load(&w->runnext) &&
+           atomic_load(&w->next_deadline) == INT64_MAX;
+}
+
 static void *worker_main(void *arg)
 {
     weft_worker_t *w = arg;
     tls_worker = w;
     weft_fault_prepare_thread();
     w->tsan_fiber = weft_tsan_current();
+    int64_t idle_since = -1;
     while (!atomic_load_explicit(&rt.stopping, memory_order_acquire)) {
         struct weft_co *co = find_runnable(w);
-        if (co)
+        if (co) {
+            idle_since = -1;
             run(w, co);
-        else
-            idle(w);
+            continue;
+        }
+        if (w->spare) {
+            /* a spare leaves once it has had nothing to do for a while */
+            int64_t now = weft_now();
+            if (idle_since < 0)
+                idle_since = now;
+            else if (now - idle_since > 50 * 1000000LL && worker_empty(w))
+                break;
+            atomic_store(&w->idle, 1);
+            atomic_fetch_add(&rt.nidle, 1);
+            if (!anything_runnable(w))
+                weft_parker_wait(w->parker, now + 20 * 1000000LL);
+            int one = 1;
+            if (atomic_compare_exchange_strong(&w->idle, &one, 0))
+                atomic_fetch_sub(&rt.nidle, 1);
+            continue;
+        }
+        idle(w);
     }
     weft_stack_pool_drain();
     tls_worker = NULL;
+    if (w->spare) {
+        atomic_fetch_sub(&rt.monitor_spares, 1);
+        atomic_store(&w->retired, 1);
+    }
     return NULL;
+}
+
+/* ---- the monitor (Go's sysmon) -------------------------------------------
+ *
+ * A coroutine that blocks its worker's thread (an unannounced blocking
+ * system call, a long computation) would stall every coroutine queued
+ * behind it.  The monitor looks at each worker every 5 ms; one that has
+ * run the same coroutine for two looks in a row (or announced it with
+ * weft_blocking) is "stuck", and the monitor:
+ *   1. moves the stuck worker's queued coroutines to the global queue (a
+ *      thief's CAS on the ring's head, safe against the owner);
+ *   2. fires the stuck worker's expired timers itself (the heap is locked,
+ *      anyone may run it);
+ *   3. wakes an idle worker for the work, or, if none is idle, starts a
+ *      spare worker thread (at most WEFT_MAX_SPARES), which steals like any
+ *      other and retires after 50 ms without work.
+ * The stuck worker keeps its own state: when its coroutine comes back, it
+ * carries on.  Nothing is preempted; a spinning coroutine keeps its thread.
+ */
+
+static void trace_handoff(weft_worker_t *w, const char *why)
+{
+    if (!rt.trace)
+        return;
+    struct weft_co *co = w->current;
+    fprintf(stderr, "weft: worker %d %s in coroutine #%llu \"%s\"; its queue moves to other workers\n", w->id,
+            why, co ? (unsigned long long)co->info.id : 0ULL, co ? co->name : "?");
+}
+
+static int start_spare(void);
+
+/* Steps 1 and 3 above; any thread. */
+static void hand_off(weft_worker_t *w)
+{
+    struct weft_co *head = NULL, *tail = NULL;
+    long n = 0;
+    struct weft_co *rn = atomic_exchange(&w->runnext, NULL);
+    if (rn) {
+        rn->next = NULL;
+        head = tail = rn;
+        n++;
+    }
+    for (;;) {
+        uint32_t h = atomic_load_explicit(&w->head, memory_order_acquire);
+        uint32_t t = atomic_load_explicit(&w->tail, memory_order_acquire);
+        if (t == h || t - h > WEFT_RUNQ_SIZE)
+            break;
+        struct weft_co *co = atomic_load_explicit(&w->ring[h % WEFT_RUNQ_SIZE], memory_order_relaxed);
+        if (!atomic_compare_exchange_weak_explicit(&w->head, &h, h + 1, memory_order_acq_rel,
+                                                   memory_order_relaxed))
+            continue;
+        co->next = NULL;
+        if (tail)
+            tail->next = co;
+        else
+            head = co;
+        tail = co;
+        n++;
+    }
+    if (n)
+        global_put_list(head, tail, n);
+    atomic_fetch_add_explicit(&w->handoffs, 1, memory_order_relaxed);
+    if (n || atomic_load(&rt.gq_len)) {
+        if (atomic_load(&rt.nidle) > 0)
+            wake_one_idle();
+        else
+            start_spare();
+    }
+}
+
+static int start_spare(void)
+{
+    if (atomic_load(&rt.monitor_spares) >= WEFT_MAX_SPARES || atomic_load(&rt.stopping))
+        return WEFT_EAGAIN;
+    /* reuse a retired slot, or take a new one */
+    int slot = -1, ns = nslots();
+    for (int i = rt.n; i < ns; i++)
+        if (atomic_load(&rt.workers[i]->retired)) {
+            if (rt.workers[i]->thread_live)
+                pthread_join(*(pthread_t *)rt.workers[i]->thread, NULL);
+            rt.workers[i]->thread_live = 0;
+            slot = i;
+            break;
+        }
+    if (slot < 0) {
+        if (ns >= rt.n + WEFT_MAX_SPARES)
+            return WEFT_EAGAIN;
+        weft_worker_t *w = calloc(1, sizeof *w);
+        if (!w || !(w->parker = weft_parker_new()) || !(w->thread = malloc(sizeof(pthread_t)))) {
+            if (w)
+                weft_parker_free(w->parker);
+            free(w);
+            return WEFT_ENOMEM;
+        }
+        w->id = ns;
+        w->spare = 1;
+        w->rng = 0x9E3779B97F4A7C15ull * (uint64_t)(ns + 1);
+        atomic_init(&w->next_deadline, INT64_MAX);
+        rt.workers[ns] = w;
+        slot = ns;
+        atomic_store_explicit(&rt.nslots, ns + 1, memory_order_release);
+    }
+    weft_worker_t *w = rt.workers[slot];
+    atomic_store(&w->retired, 0);
+    atomic_fetch_add(&rt.monitor_spares, 1);
+    if (pthread_create((pthread_t *)w->thread, NULL, worker_main, w) != 0) {
+        atomic_fetch_sub(&rt.monitor_spares, 1);
+        atomic_store(&w->retired, 1);
+        return WEFT_ENOMEM;
+    }
+    w->thread_live = 1;
+    return WEFT_OK;
+}
+
+static weft_spin_t monitor_lock = WEFT_SPIN_INIT; /* monitor vs weft_blocking calling hand_off/start_spare */
+
+static void *monitor_main(void *arg)
+{
+    (void)arg;
+    int64_t tick = MONITOR_TICK_NS;
+    while (!atomic_load_explicit(&rt.stopping, memory_order_acquire)) {
+        weft_parker_wait(rt.monitor_parker, weft_now() + tick);
+        if (atomic_load(&rt.stopping))
+            break;
+        int busy = 0;
+        int64_t now = weft_now();
+        weft_spin_lock(&monitor_lock);
+        for (int i = 0, ns = nslots(); i < ns; i++) {
+            weft_worker_t *w = rt.workers[i];
+            if (atomic_load(&w->retired))
+                continue;
+            uint64_t sw = atomic_load_explicit(&w->switches, memory_order_relaxed);
+            int in_co = atomic_load_explicit(&w->in_co, memory_order_relaxed);
+            busy |= in_co;
+            if (!in_co || sw != w->mon_seen) {
+                w->mon_seen = sw;
+                w->mon_ticks = 0;
+                continue;
+            }
+            if (++w->mon_ticks < STUCK_TICKS)
+                continue;
+            /* stuck: its timers are ours to fire, its queue others' to run */
+            if (atomic_load(&w->next_deadline) <= now)
+                weft_timers_run(w, now);
+            if (ring_len(w) || atomic_load(&w->runnext) || atomic_load(&rt.gq_len)) {
+                if (w->mon_ticks == STUCK_TICKS)
+                    trace_handoff(w, atomic_load(&w->blocking) ? "is in weft_blocking" : "has been busy for 10 ms");
+                hand_off(w);
+            }
+        }
+        weft_spin_unlock(&monitor_lock);
+        /* back off while nothing runs: an idle runtime stays idle */
+        tick = busy ? MONITOR_TICK_NS : (tick * 2 > MONITOR_IDLE_NS ? MONITOR_IDLE_NS : tick * 2);
+    }
+    return NULL;
+}
+
+int weft_blocking(void *(*fn)(void *), void *arg, void **result)
+{
+    if (!fn)
+        return WEFT_EINVAL;
+    weft_worker_t *w = weft_worker_current();
+    if (!w) { /* a plain thread: nothing to hand off */
+        void *r = fn(arg);
+        if (result)
+            *result = r;
+        return WEFT_OK;
+    }
+    /* The coroutine stays on this worker's thread for the call (it may
+     * keep thread-affine state, errno, locks); its queue goes elsewhere
+     * now rather than after the monitor notices. */
+    atomic_store(&w->blocking, 1);
+    weft_spin_lock(&monitor_lock);
+    hand_off(w);
+    weft_spin_unlock(&monitor_lock);
+    void *r = fn(arg);
+    /* same thread, same worker: fn ran on this stack without switching */
+    atomic_store(&w->blocking, 0);
+    if (result)
+        *result = r;
+    return WEFT_OK;
+}
+
+uint64_t weft_sched_handoffs(void)
+{
+    uint64_t h = 0;
+    for (int i = 0, n = nslots(); i < n; i++)
+        h += atomic_load_explicit(&rt.workers[i]->handoffs, memory_order_relaxed);
+    return h;
 }
 
 /* ---- start / stop ------------------------------------------------------- */
@@ -511,7 +750,7 @@ static int start_locked(const weft_config_t *cfg)
         return WEFT_EINVAL;
     rt.stack_size = usable;
     rt.no_steal = cfg ? cfg->no_steal : 0;
-    rt.workers = calloc((size_t)n, sizeof *rt.workers);
+    rt.workers = calloc((size_t)n + WEFT_MAX_SPARES, sizeof *rt.workers);
     if (!rt.workers)
         return WEFT_ENOMEM;
     atomic_store(&rt.stopping, 0);
@@ -532,7 +771,12 @@ static int start_locked(const weft_config_t *cfg)
         rt.workers[i] = w;
     }
     rt.n = n;
+    atomic_store(&rt.nslots, n);
+    atomic_store(&rt.monitor_spares, 0);
+    const char *tr = getenv("WEFT_TRACE_BLOCKING");
+    rt.trace = tr && tr[0] == '1';
     for (int i = 0; i < n; i++) {
+        rt.workers[i]->thread_live = 1;
         if (pthread_create((pthread_t *)rt.workers[i]->thread, NULL, worker_main, rt.workers[i]) != 0) {
             atomic_store(&rt.stopping, 1);
             for (int j = 0; j < i; j++) {
@@ -542,6 +786,18 @@ static int start_locked(const weft_config_t *cfg)
             free_workers(n);
             return WEFT_ENOMEM;
         }
+    }
+    if (!(rt.monitor_parker = weft_parker_new()) ||
+        pthread_create(&rt.monitor, NULL, monitor_main, NULL) != 0) {
+        atomic_store(&rt.stopping, 1);
+        for (int j = 0; j < n; j++) {
+            weft_parker_unpark(rt.workers[j]->parker);
+            pthread_join(*(pthread_t *)rt.workers[j]->thread, NULL);
+        }
+        weft_parker_free(rt.monitor_parker);
+        rt.monitor_parker = NULL;
+        free_workers(n);
+        return WEFT_ENOMEM;
     }
     atomic_store_explicit(&rt.running, 1, memory_order_release);
     return WEFT_OK;
@@ -577,17 +833,24 @@ void weft_shutdown(void)
         return;
     }
     atomic_store(&rt.stopping, 1);
-    for (int i = 0; i < rt.n; i++)
+    weft_parker_unpark(rt.monitor_parker);
+    pthread_join(rt.monitor, NULL); /* no spare starts after this */
+    weft_parker_free(rt.monitor_parker);
+    rt.monitor_parker = NULL;
+    int ns = nslots();
+    for (int i = 0; i < ns; i++)
         weft_parker_unpark(rt.workers[i]->parker);
-    for (int i = 0; i < rt.n; i++)
-        pthread_join(*(pthread_t *)rt.workers[i]->thread, NULL);
+    for (int i = 0; i < ns; i++)
+        if (rt.workers[i]->thread_live) /* retired spares too: not yet joined */
+            pthread_join(*(pthread_t *)rt.workers[i]->thread, NULL);
     /* Nothing runs now.  Coroutines left in queues or parked are freed
      * without running further (C has no unwinding to run for them). */
     weft_co_abandon_all();
     rt.gq_head = rt.gq_tail = NULL;
     atomic_store(&rt.gq_len, 0);
     atomic_store(&rt.nidle, 0);
-    free_workers(rt.n);
+    free_workers(ns);
+    atomic_store(&rt.nslots, 0);
     atomic_store(&rt.running, 0);
     pthread_mutex_unlock(&rt.start_lock);
 }
@@ -601,8 +864,10 @@ int weft_sched_quiescent(uint64_t *activity)
 {
     uint64_t a = 0;
     int quiet = atomic_load(&rt.running) && atomic_load(&rt.gq_len) == 0;
-    for (int i = 0; i < rt.n; i++) {
+    for (int i = 0, n = nslots(); i < n; i++) {
         weft_worker_t *w = rt.workers[i];
+        if (atomic_load(&w->retired))
+            continue;
         a += atomic_load(&w->switches) + atomic_load(&w->parks);
         if (!atomic_load(&w->idle) || ring_len(w) || atomic_load(&w->runnext) ||
             atomic_load(&w->next_deadline) != INT64_MAX)
@@ -615,7 +880,7 @@ int weft_sched_quiescent(uint64_t *activity)
 void weft_sched_counters(uint64_t *switches, uint64_t *steals, uint64_t *parks)
 {
     uint64_t s = 0, t = 0, p = 0;
-    for (int i = 0; i < rt.n; i++) {
+    for (int i = 0, n = nslots(); i < n; i++) {
         weft_worker_t *w = rt.workers[i];
         s += atomic_load_explicit(&w->switches, memory_order_relaxed);
         t += atomic_load_explicit(&w->steals, memory_order_relaxed);

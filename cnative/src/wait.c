@@ -105,10 +105,10 @@ int weft_waiter_park(weft_waiter_t *w, weft_spin_t *unlock, int64_t deadline)
     if (w->kind == WEFT_WAITER_CO) {
         /* Publish what we block on, so weft_cancel can wake it; a
          * cancellation requested earlier wins right away. */
-        weft_spin_lock(&co->lock);
+        weft_spin_lock(&co->wlock);
         co->blocked = w;
         int canceled = atomic_load_explicit(&co->canceled, memory_order_acquire);
-        weft_spin_unlock(&co->lock);
+        weft_spin_unlock(&co->wlock);
         if (canceled && !w->nocancel)
             weft_waiter_wake(w, WEFT_ECANCELED); /* loses if already won: fine */
         if (deadline >= 0 && !settled(w)) {
@@ -122,9 +122,9 @@ int weft_waiter_park(weft_waiter_t *w, weft_spin_t *unlock, int64_t deadline)
          * immediate requeue.  One code path, no lost wake-up. */
         weft_co_park(unlock);
         weft_timer_disarm(w);
-        weft_spin_lock(&co->lock);
+        weft_spin_lock(&co->wlock);
         co->blocked = NULL;
-        weft_spin_unlock(&co->lock);
+        weft_spin_unlock(&co->wlock);
     } else if (w->kind == WEFT_WAITER_THREAD) {
         if (unlock)
             weft_spin_unlock(unlock);
