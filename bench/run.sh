@@ -12,13 +12,22 @@
 #        (weft_gen_resume + weft_gen_yield + weft_ctx_switch per switch,
 #        jump_fcontext per switch), not the benchmark loops around them.
 #
+#   w2   spawn n coroutines that each signal a WaitGroup, then wait (n =
+#        1M): ns per spawn and peak RSS, at 1 and 2 workers vs Go at
+#        GOMAXPROCS 1 and 2 (../shared/peers/go).
+#   w3   channels vs Go: unbuffered ping-pong round trip (ns) and buffered
+#        cap-1024 producer/consumer throughput (msgs/s), 1 and 2 workers.
+#   w4   memory per idle coroutine: 1M parked on a channel receive, and
+#        1M in a one-hour sleep, RSS growth / n, vs Go's goroutines.
+#
 # Environment: WEFT_PEERS (default ../shared/peers next to the repo),
-# WEFT_BENCH_N (round trips per timed run, default 20000000).
+# WEFT_BENCH_N (w1: round trips per timed run, default 20000000; w2/w4:
+# coroutines, default 1000000; w3: messages).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=${WEFT_PEERS:-$ROOT/../shared/peers}
 OUT=$ROOT/build-bench
-workload=${1:?usage: bench/run.sh w1 [runs]}
+workload=${1:?usage: bench/run.sh w1|w2|w3|w4 [runs]}
 runs=${2:-5}
 
 need_pkgs=()
@@ -33,6 +42,23 @@ ensure() { # ensure <test-command...> -- <apt packages...>
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a/b}'; }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+
+go_peer() { # builds ../shared/peers/go once, into $OUT/peer-go
+  [ -f "$PEERS/go/main.go" ] || { echo "bench: peer not found: $PEERS/go (set WEFT_PEERS)" >&2; exit 1; }
+  if ! command -v go >/dev/null 2>&1; then
+    echo "bench: installing golang-go" >&2
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-go >/dev/null
+  fi
+  mkdir -p "$OUT/gocache"
+  (cd "$PEERS/go" && GOCACHE="$OUT/gocache" GOFLAGS=-mod=mod go build -o "$OUT/peer-go" .)
+}
+
+# line WORKLOAD METRIC WEFT-FILE PEER-NAME PEER-FILE: median of each, ratio
+line() {
+  local w p
+  w=$(median <"$3"); p=$(median <"$5")
+  echo "BENCH $1 $2 weft=$w $4=$p ratio=$(ratio "$w" "$p")"
+}
 
 build_weft() {
   cmake -S "$ROOT" -B "$OUT" -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >"$OUT.log" 2>&1 ||
@@ -85,8 +111,59 @@ w1)
   fi_=$(awk -v a="$fir" -v b="$fsw" 'BEGIN {printf "%.2f", a/b}')
   echo "BENCH w1 switch_instr weft=$wi fcontext=$fi_ ratio=$(ratio "$wi" "$fi_")"
   ;;
+w2)
+  go_peer
+  mkdir -p "$OUT"
+  build_weft w2_spawn
+  n=${WEFT_BENCH_N:-1000000}
+  for p in 1 2; do
+    : >"$OUT/w2.weft"; : >"$OUT/w2.go"; : >"$OUT/w2.wrss"; : >"$OUT/w2.grss"
+    for i in $(seq "$runs"); do
+      r=$("$OUT/bench/w2_spawn" "$n" "$p")
+      field w2_weft_ns_per_spawn <<<"$r" >>"$OUT/w2.weft"
+      field w2_weft_peak_rss_kb <<<"$r" >>"$OUT/w2.wrss"
+      r=$(GOMAXPROCS=$p "$OUT/peer-go" w2 "$n")
+      field w2_ns_per_spawn <<<"$r" >>"$OUT/w2.go"
+      field w2_peak_rss_kb <<<"$r" >>"$OUT/w2.grss"
+    done
+    line w2 "spawn_ns_p$p" "$OUT/w2.weft" go "$OUT/w2.go"
+    line w2 "peak_rss_kb_p$p" "$OUT/w2.wrss" go "$OUT/w2.grss"
+  done
+  ;;
+w3)
+  go_peer
+  mkdir -p "$OUT"
+  build_weft w3_chan
+  nu=${WEFT_BENCH_N:-1000000}; nb=$((nu * 10))
+  for p in 1 2; do
+    : >"$OUT/w3u.weft"; : >"$OUT/w3u.go"; : >"$OUT/w3b.weft"; : >"$OUT/w3b.go"
+    for i in $(seq "$runs"); do
+      "$OUT/bench/w3_chan" u "$nu" "$p" | field w3u_weft_ns_per_roundtrip >>"$OUT/w3u.weft"
+      GOMAXPROCS=$p "$OUT/peer-go" w3u "$nu" | field w3u_ns_per_roundtrip >>"$OUT/w3u.go"
+      "$OUT/bench/w3_chan" b "$nb" "$p" | field w3b_weft_msgs_per_s >>"$OUT/w3b.weft"
+      GOMAXPROCS=$p "$OUT/peer-go" w3b "$nb" | field w3b_msgs_per_s >>"$OUT/w3b.go"
+    done
+    line w3u "roundtrip_ns_p$p" "$OUT/w3u.weft" go "$OUT/w3u.go"
+    line w3b "msgs_per_s_p$p" "$OUT/w3b.weft" go "$OUT/w3b.go"
+  done
+  ;;
+w4)
+  go_peer
+  mkdir -p "$OUT"
+  build_weft w4_idle
+  n=${WEFT_BENCH_N:-1000000}
+  for kind in chan sleep; do
+    : >"$OUT/w4.weft"; : >"$OUT/w4.go"
+    gverb=w4; [ "$kind" = sleep ] && gverb=w4sleep
+    for i in $(seq "$runs"); do
+      "$OUT/bench/w4_idle" "$n" "$kind" | field "w4_weft_${kind}_bytes_per_co" >>"$OUT/w4.weft"
+      "$OUT/peer-go" "$gverb" "$n" | field "w4_${kind}_bytes_per_g" >>"$OUT/w4.go"
+    done
+    line w4 "${kind}_bytes_per_co" "$OUT/w4.weft" go "$OUT/w4.go"
+  done
+  ;;
 *)
-  echo "bench: unknown workload '$workload' (have: w1)" >&2
+  echo "bench: unknown workload '$workload' (have: w1 w2 w3 w4)" >&2
   exit 2
   ;;
 esac

@@ -237,6 +237,309 @@ WEFT_EXPORT int weft_blocking(void *(*fn)(void *), void *arg, void **result);
  * the thread. */
 WEFT_EXPORT int weft_sleep(int64_t ns);
 
+/* ---- synchronisation ---------------------------------------------------------
+ *
+ * Mutex, read-write lock, counting semaphore, condition variable,
+ * WaitGroup and once.  Every call works from a coroutine (a blocked one
+ * parks, freeing its worker) and from a plain thread (which sleeps); one
+ * object may be shared by coroutines and threads in any mix.
+ *
+ *   - Each type is a struct the caller allocates (static, on a stack,
+ *     embedded in another struct).  Its fields are private.  Zeroed
+ *     memory, the WEFT_*_INIT macro or the init function make a ready
+ *     object; nothing is allocated, so destroy only checks that nobody
+ *     holds or waits on it (WEFT_ESTATE otherwise).  Do not copy or move
+ *     an object while it is in use.
+ *   - Blocked parties are served first come, first served: a mutex,
+ *     semaphore or rwlock released while others wait is handed to the
+ *     first of them directly, so no waiter starves and none is overtaken
+ *     by a newcomer.
+ *   - Deadlines (*_until) are absolute weft_now() times; any negative
+ *     value means none.  A deadline already past gives WEFT_ETIMEDOUT
+ *     only if the operation would have to block.
+ *   - WEFT_ECANCELED: the calling coroutine was cancelled (weft_cancel)
+ *     while blocked, or was already cancelled when it had to block; the
+ *     operation did not take place (except weft_cond_wait, which always
+ *     returns holding the mutex).  An operation that can complete without
+ *     blocking completes even for a cancelled coroutine.
+ *   - WEFT_EINVAL for a NULL object.
+ *   - Memory: an unlock / release / signal / done happens before the lock,
+ *     acquire, wait or wg wait that it lets through (as in pthreads and Go).
+ */
+
+/* -- mutex: not recursive, and not owned (Go's rule): any party may unlock
+ * a locked mutex.  Uncontended lock and unlock are one compare-and-swap
+ * each.  Fields are private. */
+typedef struct {
+    int state_;
+    int lock_;
+    void *q_[2];
+} weft_mutex_t;
+#define WEFT_MUTEX_INIT { 0, 0, { 0, 0 } }
+
+WEFT_EXPORT int weft_mutex_init(weft_mutex_t *m);
+/* Blocks until m is ours.  WEFT_ECANCELED.  Locking a mutex the caller
+ * already holds blocks forever (it is not detected). */
+WEFT_EXPORT int weft_mutex_lock(weft_mutex_t *m);
+/* Never blocks: WEFT_EAGAIN if m is locked. */
+WEFT_EXPORT int weft_mutex_trylock(weft_mutex_t *m);
+/* weft_mutex_lock giving up at deadline: WEFT_ETIMEDOUT, WEFT_ECANCELED. */
+WEFT_EXPORT int weft_mutex_lock_until(weft_mutex_t *m, int64_t deadline);
+/* Unlocks m, handing it to the first waiter if there is one.  Never
+ * blocks.  WEFT_ESTATE: m is not locked. */
+WEFT_EXPORT int weft_mutex_unlock(weft_mutex_t *m);
+/* WEFT_ESTATE if m is locked (or waited on); otherwise m is finished. */
+WEFT_EXPORT int weft_mutex_destroy(weft_mutex_t *m);
+
+/* -- read-write lock: many readers or one writer.  Fair (FIFO, "task
+ * fair"): a reader that arrives while anyone waits queues behind the
+ * waiters, so a waiting writer is never starved by a stream of readers;
+ * a release admits the first waiter, or all consecutive readers at the
+ * head of the queue together.  Uncontended read lock/unlock and write
+ * lock/unlock are one compare-and-swap each.  Not recursive: a reader
+ * that read-locks again while a writer waits blocks forever.  Fields are
+ * private. */
+typedef struct {
+    unsigned state_;
+    int lock_;
+    void *q_[2];
+} weft_rwlock_t;
+#define WEFT_RWLOCK_INIT { 0, 0, { 0, 0 } }
+
+WEFT_EXPORT int weft_rwlock_init(weft_rwlock_t *rw);
+/* Block until shared (rd) or exclusive (wr) access is ours.  WEFT_ECANCELED. */
+WEFT_EXPORT int weft_rwlock_rdlock(weft_rwlock_t *rw);
+WEFT_EXPORT int weft_rwlock_wrlock(weft_rwlock_t *rw);
+/* Never block: WEFT_EAGAIN if access cannot be had at once (also when
+ * only waiters are in the way, for tryrdlock). */
+WEFT_EXPORT int weft_rwlock_tryrdlock(weft_rwlock_t *rw);
+WEFT_EXPORT int weft_rwlock_trywrlock(weft_rwlock_t *rw);
+/* With a deadline: WEFT_ETIMEDOUT, WEFT_ECANCELED. */
+WEFT_EXPORT int weft_rwlock_rdlock_until(weft_rwlock_t *rw, int64_t deadline);
+WEFT_EXPORT int weft_rwlock_wrlock_until(weft_rwlock_t *rw, int64_t deadline);
+/* Release shared / exclusive access.  Never block.  WEFT_ESTATE: rw is
+ * not held that way. */
+WEFT_EXPORT int weft_rwlock_rdunlock(weft_rwlock_t *rw);
+WEFT_EXPORT int weft_rwlock_wrunlock(weft_rwlock_t *rw);
+/* Either (pthread_rwlock_unlock): releases the write lock if rw is
+ * write-locked, else one read lock.  WEFT_ESTATE: rw is not held. */
+WEFT_EXPORT int weft_rwlock_unlock(weft_rwlock_t *rw);
+/* WEFT_ESTATE if rw is held (or waited on). */
+WEFT_EXPORT int weft_rwlock_destroy(weft_rwlock_t *rw);
+
+/* -- counting semaphore: acquire takes one permit, waiting (FIFO) while
+ * there is none; release adds one or hands it to the first waiter.
+ * Fields are private. */
+typedef struct {
+    int64_t count_;
+    int lock_;
+    void *q_[2];
+} weft_sem_t;
+#define WEFT_SEM_INIT(count) { (count), 0, { 0, 0 } }
+
+/* WEFT_EINVAL: count negative. */
+WEFT_EXPORT int weft_sem_init(weft_sem_t *s, int64_t count);
+/* Blocks until a permit is ours.  WEFT_ECANCELED. */
+WEFT_EXPORT int weft_sem_acquire(weft_sem_t *s);
+/* Never blocks: WEFT_EAGAIN if no permit is free (or others wait). */
+WEFT_EXPORT int weft_sem_try_acquire(weft_sem_t *s);
+/* With a deadline: WEFT_ETIMEDOUT, WEFT_ECANCELED. */
+WEFT_EXPORT int weft_sem_acquire_until(weft_sem_t *s, int64_t deadline);
+/* Adds a permit (to the first waiter, if any).  Never blocks.
+ * WEFT_EINVAL: the count would overflow INT64_MAX. */
+WEFT_EXPORT int weft_sem_release(weft_sem_t *s);
+/* Free permits now (a snapshot; 0 while parties wait; 0 for NULL). */
+WEFT_EXPORT int64_t weft_sem_value(const weft_sem_t *s);
+/* WEFT_ESTATE if parties wait on s. */
+WEFT_EXPORT int weft_sem_destroy(weft_sem_t *s);
+
+/* -- condition variable, used with a weft_mutex_t.  Fields are private. */
+typedef struct {
+    int lock_;
+    void *q_[2];
+} weft_cond_t;
+#define WEFT_COND_INIT { 0, { 0, 0 } }
+
+WEFT_EXPORT int weft_cond_init(weft_cond_t *c);
+/* m must be locked by the caller.  Unlocks m and waits for a signal or
+ * broadcast, atomically: a signal sent by a party that locked m after
+ * this call unlocked it is not missed.  Always returns with m locked
+ * again -- also on WEFT_ETIMEDOUT and WEFT_ECANCELED (relocking is not
+ * cancellable).  Wake-ups are not spurious, but a woken waiter competes
+ * for m with others, so test the predicate in a loop as usual.
+ * WEFT_ESTATE (m was not locked; nothing waited), WEFT_EINVAL (NULL). */
+WEFT_EXPORT int weft_cond_wait(weft_cond_t *c, weft_mutex_t *m);
+WEFT_EXPORT int weft_cond_wait_until(weft_cond_t *c, weft_mutex_t *m, int64_t deadline);
+/* Wake the longest-waiting waiter / every waiter (those waiting when the
+ * call is made).  Never block; m need not be held (hold it when changing
+ * the predicate). */
+WEFT_EXPORT int weft_cond_signal(weft_cond_t *c);
+WEFT_EXPORT int weft_cond_broadcast(weft_cond_t *c);
+/* WEFT_ESTATE if parties wait on c. */
+WEFT_EXPORT int weft_cond_destroy(weft_cond_t *c);
+
+/* -- WaitGroup (Go's sync.WaitGroup): a counter; wait blocks until it is
+ * zero, and every waiter is released when it drops to zero.  Fields are
+ * private. */
+typedef struct {
+    int64_t count_;
+    int lock_;
+    void *q_[2];
+} weft_wg_t;
+#define WEFT_WG_INIT { 0, 0, { 0, 0 } }
+
+WEFT_EXPORT int weft_wg_init(weft_wg_t *wg);
+/* Adds delta (may be negative) to the counter; at zero, wakes every
+ * waiter.  Never blocks.  WEFT_EINVAL: the counter would go negative or
+ * overflow (it is left unchanged). */
+WEFT_EXPORT int weft_wg_add(weft_wg_t *wg, int64_t delta);
+/* weft_wg_add(wg, -1). */
+WEFT_EXPORT int weft_wg_done(weft_wg_t *wg);
+/* Blocks until the counter is zero (returns at once if it is).
+ * WEFT_ECANCELED; with a deadline, WEFT_ETIMEDOUT. */
+WEFT_EXPORT int weft_wg_wait(weft_wg_t *wg);
+WEFT_EXPORT int weft_wg_wait_until(weft_wg_t *wg, int64_t deadline);
+/* The counter now (a snapshot; 0 for NULL). */
+WEFT_EXPORT int64_t weft_wg_count(const weft_wg_t *wg);
+/* WEFT_ESTATE if parties wait on wg. */
+WEFT_EXPORT int weft_wg_destroy(weft_wg_t *wg);
+
+/* -- once (Go's sync.Once).  Fields are private. */
+typedef struct {
+    int state_;
+    int lock_;
+    void *q_[2];
+    void *runner_;
+} weft_once_t;
+#define WEFT_ONCE_INIT { 0, 0, { 0, 0 }, 0 }
+
+/* Calls fn(arg) if no call on `once` has run its fn yet; every other
+ * caller, concurrent or later, returns only after that first fn has
+ * returned (it blocks meanwhile; this wait is not cancellable, so a
+ * WEFT_OK return always means fn has run).  fn must not call
+ * weft_once_do on the same `once`: that is detected (WEFT_EDEADLK) when
+ * it happens on the coroutine or thread running fn.  WEFT_EINVAL: once
+ * or fn NULL. */
+WEFT_EXPORT int weft_once_do(weft_once_t *once, void (*fn)(void *), void *arg);
+
+/* ---- channels -----------------------------------------------------------------
+ *
+ * Go's channels.  Elements are elem_size bytes, copied in and out (0 is
+ * allowed: a channel of events).  Every operation works from a coroutine
+ * (which parks, freeing its worker) and from a plain thread (which blocks
+ * on a condition variable); either kind can be on either end.
+ *
+ *   - Unbuffered (cap 0) is a rendezvous: a send returns only after a
+ *     receiver has taken the value (copied into the receiver's elem).
+ *   - Buffered: a FIFO ring of cap elements; senders block when it is full.
+ *   - Waiting senders, and waiting receivers, are served first come first
+ *     served; the values of one sender arrive in the order it sent them.
+ *   - weft_chan_close wakes every waiter: blocked senders get
+ *     WEFT_ECLOSED; receivers first drain what is buffered, then get
+ *     WEFT_ECLOSED (with elem zeroed).
+ *   - Blocking operations return WEFT_ECANCELED when the calling coroutine
+ *     is cancelled (weft_cancel) while blocked, or was already cancelled
+ *     when it had to block; the value was then not transferred.
+ *   - Deadlines are absolute weft_now() times; -1 (any negative) = none;
+ *     a deadline already past gives WEFT_ETIMEDOUT unless the operation
+ *     can complete at once.
+ *   - A NULL channel is WEFT_EINVAL for every operation here (but a
+ *     never-ready case in weft_select).
+ *
+ * Memory: a channel is reference counted.  weft_chan_make returns one
+ * reference; weft_chan_retain adds one for each other owner (another
+ * coroutine or thread that keeps using it); weft_chan_release drops one,
+ * and the last release frees the channel.  Releasing the last reference
+ * while another party is still inside an operation on the channel is the
+ * caller's bug (hold a reference per user); as a safety net, a last
+ * release that finds parties blocked on the channel closes it instead
+ * (they get WEFT_ECLOSED), prints a warning and leaks it rather than free
+ * memory in use.
+ */
+typedef struct weft_chan weft_chan_t;
+
+/* Creates a channel of elements of elem_size bytes (0..65536), buffered
+ * for cap elements (0: unbuffered).  WEFT_EINVAL: out NULL or elem_size
+ * over 64 KiB (Go's limit; pass a pointer instead).  WEFT_ENOMEM:
+ * cap * elem_size does not fit in memory (or overflows). */
+WEFT_EXPORT int weft_chan_make(size_t elem_size, size_t cap, weft_chan_t **out);
+
+/* Sends elem_size bytes from elem (may be NULL when elem_size is 0).
+ * Blocks until a receiver took the value (unbuffered) or there is room in
+ * the buffer.  WEFT_ECLOSED: c is closed (or was closed while we waited;
+ * the value was not sent).  WEFT_ECANCELED.  WEFT_EINVAL: c NULL, or elem
+ * NULL with elem_size > 0. */
+WEFT_EXPORT int weft_chan_send(weft_chan_t *c, const void *elem);
+
+/* Receives a value into elem (NULL: discard it).  Blocks until there is
+ * one.  WEFT_ECLOSED once c is closed and drained (elem zeroed): Go's
+ * `v, ok := <-c` with ok false.  WEFT_ECANCELED.  WEFT_EINVAL: c NULL. */
+WEFT_EXPORT int weft_chan_recv(weft_chan_t *c, void *elem);
+
+/* As weft_chan_send / weft_chan_recv, giving up at `deadline` with
+ * WEFT_ETIMEDOUT (nothing transferred). */
+WEFT_EXPORT int weft_chan_send_until(weft_chan_t *c, const void *elem, int64_t deadline);
+WEFT_EXPORT int weft_chan_recv_until(weft_chan_t *c, void *elem, int64_t deadline);
+
+/* Never block: WEFT_EAGAIN when the operation would (no waiting receiver
+ * and no room / no value and no waiting sender); otherwise as above. */
+WEFT_EXPORT int weft_chan_try_send(weft_chan_t *c, const void *elem);
+WEFT_EXPORT int weft_chan_try_recv(weft_chan_t *c, void *elem);
+
+/* Closes c and wakes every party blocked on it (see above).  Values
+ * already buffered stay receivable.  WEFT_ECLOSED if already closed;
+ * WEFT_EINVAL for NULL. */
+WEFT_EXPORT int weft_chan_close(weft_chan_t *c);
+
+/* 1 if c is closed, 0 if open, WEFT_EINVAL for NULL (a closed channel
+ * may still hold buffered values). */
+WEFT_EXPORT int weft_chan_is_closed(const weft_chan_t *c);
+
+/* Values buffered now (a snapshot; 0 for unbuffered or NULL), the
+ * capacity and the element size given to weft_chan_make (0 for NULL). */
+WEFT_EXPORT size_t weft_chan_len(const weft_chan_t *c);
+WEFT_EXPORT size_t weft_chan_cap(const weft_chan_t *c);
+WEFT_EXPORT size_t weft_chan_elem_size(const weft_chan_t *c);
+
+/* Reference counting (see above); NULL is ignored. */
+WEFT_EXPORT void weft_chan_retain(weft_chan_t *c);
+WEFT_EXPORT void weft_chan_release(weft_chan_t *c);
+
+/* ---- select --------------------------------------------------------------------
+ *
+ * weft_select(cases, n, deadline) waits until one of n cases can proceed,
+ * performs it, and returns its index.  A case is a send (dir WEFT_SEND:
+ * sends *elem) or a receive (WEFT_RECV: into elem, NULL to discard) on
+ * `chan`; `closed` is an output.
+ *
+ *   - When several cases are ready, one is chosen uniformly at random
+ *     (Go's fairness); otherwise the first to become ready wins, and
+ *     exactly one case ever takes effect.
+ *   - A case whose chan is NULL is never ready (Go's nil channel).  The
+ *     same channel may appear in several cases, in either direction.
+ *   - A receive case on a closed, drained channel fires with closed = 1
+ *     (elem zeroed).  A send case on a closed channel makes weft_select
+ *     return WEFT_ECLOSED with that case's closed = 1 (Go panics).
+ *   - deadline: -1 waits forever; 0 is Go's `default`: WEFT_EAGAIN at
+ *     once if no case is ready; otherwise an absolute weft_now() time,
+ *     WEFT_ETIMEDOUT when it passes.  With no non-NULL case it just waits
+ *     for the deadline (forever for -1, like Go's `select {}`).
+ *   - WEFT_ECANCELED: the calling coroutine was cancelled while waiting.
+ *   - WEFT_EINVAL: n < 0, cases NULL with n > 0, a dir other than
+ *     WEFT_SEND/WEFT_RECV, or a send case with elem NULL and elem_size > 0.
+ *     WEFT_ENOMEM: more than 8 cases and no memory for their bookkeeping.
+ *   - Usable from coroutines and plain threads; no allocation up to 8
+ *     cases.
+ */
+enum { WEFT_SEND = 1, WEFT_RECV = 2 };
+typedef struct {
+    weft_chan_t *chan;  /* NULL: never ready */
+    int dir;            /* WEFT_SEND or WEFT_RECV */
+    void *elem;         /* send: the value; recv: where to put it (NULL: discard) */
+    int closed;         /* out: 1 if this case fired (or failed) because chan is closed */
+} weft_case_t;
+WEFT_EXPORT int weft_select(weft_case_t *cases, int n, int64_t deadline);
+
 /* ---- coroutine-local storage -----------------------------------------------
  *
  * Like pthread keys, per coroutine: each coroutine sees its own value

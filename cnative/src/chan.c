@@ -1,0 +1,252 @@
+/*
+ * chan.c - channels (weft.h): Go's chan, for coroutines and plain threads.
+ *
+ * One spinlock per channel guards its buffer ring and its two FIFO wait
+ * queues (chan.h lists the invariants).  Every operation is:
+ *
+ *   1. lock; try to complete at once: hand the value to a waiting
+ *      partner (claiming its waiter, wait.h), or use the buffer, or see
+ *      that the channel is closed;
+ *   2. if that fails and the caller may block: enqueue a waiter for the
+ *      caller on the channel and park it (weft_waiter_park releases the
+ *      lock only once the caller has stopped running);
+ *   3. on wake-up, the waiter's state says who won: a partner that
+ *      already did the copy (WEFT_WAKE_OK), close (WEFT_WAKE_CLOSED), the
+ *      deadline or a cancellation -- in the last two cases the waiter may
+ *      still be queued, so relock and unlink it.
+ *
+ * A completing party claims the partner's waiter under the lock, copies
+ * the value (the partner is parked and cannot leave: claimed waiters are
+ * immune to timeouts and cancellation), unlocks, and only then resumes
+ * the partner, so the lock is never held across a wake-up.  A woken
+ * coroutine goes to the waker's run-next slot (sched.c), which keeps a
+ * ping-pong pair on one worker.
+ *
+ * No allocation happens after weft_chan_make: waiters live on the
+ * blocked party's stack.
+ */
+#include "chan.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int weft_chan_make(size_t elem_size, size_t cap, weft_chan_t **out)
+{
+    if (!out)
+        return WEFT_EINVAL;
+    *out = NULL;
+    if (elem_size > WEFT_CHAN_ELEM_MAX)
+        return WEFT_EINVAL;
+    size_t hdr = (sizeof(struct weft_chan) + 15) & ~(size_t)15;
+    if (elem_size && cap > (SIZE_MAX / 2 - hdr) / elem_size)
+        return WEFT_ENOMEM; /* the buffer cannot even be addressed */
+    size_t bytes = hdr + cap * elem_size;
+    weft_chan_t *c = malloc(bytes);
+    if (!c)
+        return WEFT_ENOMEM;
+    memset(c, 0, sizeof *c);
+    c->elem_size = elem_size;
+    c->cap = cap;
+    c->buf = (unsigned char *)c + hdr;
+    atomic_init(&c->count, 0);
+    atomic_init(&c->refs, 1);
+    *out = c;
+    return WEFT_OK;
+}
+
+void weft_chan_retain(weft_chan_t *c)
+{
+    if (c)
+        atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+}
+
+void weft_chan_release(weft_chan_t *c)
+{
+    if (!c || atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    /* The last handle is gone.  Anyone still blocked on c used it
+     * without a handle of their own (the caller's bug, weft.h); rather
+     * than free memory they will touch when they wake, close c (they get
+     * WEFT_ECLOSED) and leak it. */
+    weft_spin_lock(&c->lock);
+    int waiters = !weft_waitq_empty(&c->recvq) || !weft_waitq_empty(&c->sendq);
+    weft_spin_unlock(&c->lock);
+    if (waiters) {
+        fprintf(stderr, "weft: weft_chan_release: last reference to channel %p dropped while "
+                        "parties are blocked on it; closed and leaked instead of freed\n", (void *)c);
+        weft_chan_close(c);
+        return;
+    }
+    free(c);
+}
+
+/* Resumes a waiter claimed by chan_dequeue; c already unlocked. */
+static inline void finish(weft_waiter_t *wake)
+{
+    if (wake)
+        weft_waiter_resume(wake, WEFT_WAKE_OK);
+}
+
+/* Step 2 and 3 of the file comment.  Precondition: c locked, the
+ * operation cannot complete now.  Returns unlocked. */
+static int block(weft_chan_t *c, weft_waitq_t *q, void *elem, int64_t deadline, const char *what)
+{
+    if (deadline >= 0 && deadline <= weft_now()) {
+        weft_spin_unlock(&c->lock);
+        return WEFT_ETIMEDOUT;
+    }
+    weft_waiter_t w;
+    weft_waiter_init(&w, what, c);
+    w.elem = elem;
+    weft_waitq_push(q, &w);
+    int r = weft_waiter_park(&w, &c->lock, deadline);
+    switch (r) {
+    case WEFT_WAKE_OK:
+        return WEFT_OK;
+    case WEFT_WAKE_CLOSED:
+        return WEFT_ECLOSED;
+    default:
+        /* WEFT_ETIMEDOUT, WEFT_ECANCELED (or WEFT_EINVAL for an external
+         * waiter): nobody copied; we may still be queued */
+        weft_spin_lock(&c->lock);
+        weft_waitq_remove(q, &w);
+        weft_spin_unlock(&c->lock);
+        return r;
+    }
+}
+
+/* may_block 0: try only; 1: block until deadline (-1: none) */
+static int chan_send(weft_chan_t *c, const void *elem, int may_block, int64_t deadline)
+{
+    if (!c || (!elem && c->elem_size))
+        return WEFT_EINVAL;
+    weft_waiter_t *wake;
+    weft_spin_lock(&c->lock);
+    if (c->closed) {
+        weft_spin_unlock(&c->lock);
+        return WEFT_ECLOSED;
+    }
+    if (chan_try_send_locked(c, elem, &wake)) {
+        weft_spin_unlock(&c->lock);
+        finish(wake);
+        return WEFT_OK;
+    }
+    if (!may_block) {
+        weft_spin_unlock(&c->lock);
+        return WEFT_EAGAIN;
+    }
+    return block(c, &c->sendq, (void *)elem, deadline, "chan send");
+}
+
+static int chan_recv(weft_chan_t *c, void *elem, int may_block, int64_t deadline)
+{
+    if (!c)
+        return WEFT_EINVAL;
+    weft_waiter_t *wake;
+    int closed;
+    weft_spin_lock(&c->lock);
+    if (chan_try_recv_locked(c, elem, &wake, &closed)) {
+        weft_spin_unlock(&c->lock);
+        finish(wake);
+        return closed ? WEFT_ECLOSED : WEFT_OK;
+    }
+    if (!may_block) {
+        weft_spin_unlock(&c->lock);
+        return WEFT_EAGAIN;
+    }
+    return block(c, &c->recvq, elem, deadline, "chan recv"); /* closed: close zeroed elem */
+}
+
+int weft_chan_send(weft_chan_t *c, const void *elem)
+{
+    return chan_send(c, elem, 1, -1);
+}
+
+int weft_chan_recv(weft_chan_t *c, void *elem)
+{
+    return chan_recv(c, elem, 1, -1);
+}
+
+int weft_chan_send_until(weft_chan_t *c, const void *elem, int64_t deadline)
+{
+    return chan_send(c, elem, 1, deadline < 0 ? -1 : deadline);
+}
+
+int weft_chan_recv_until(weft_chan_t *c, void *elem, int64_t deadline)
+{
+    return chan_recv(c, elem, 1, deadline < 0 ? -1 : deadline);
+}
+
+int weft_chan_try_send(weft_chan_t *c, const void *elem)
+{
+    return chan_send(c, elem, 0, -1);
+}
+
+int weft_chan_try_recv(weft_chan_t *c, void *elem)
+{
+    return chan_recv(c, elem, 0, -1);
+}
+
+int weft_chan_close(weft_chan_t *c)
+{
+    if (!c)
+        return WEFT_EINVAL;
+    weft_spin_lock(&c->lock);
+    if (c->closed) {
+        weft_spin_unlock(&c->lock);
+        return WEFT_ECLOSED;
+    }
+    c->closed = 1;
+    /* Claim every waiter still pending, chaining the claimed parties
+     * through their `next` (free: a claimed plain waiter is off its queue,
+     * a select's own waiter is never queued), then wake them unlocked. */
+    weft_waiter_t *head = NULL, **tail = &head, *w;
+    while ((w = chan_dequeue(&c->recvq)) != NULL) {
+        if (w->elem && c->elem_size)
+            memset(w->elem, 0, c->elem_size);
+        weft_waiter_t *t = chan_target(w);
+        t->next = NULL;
+        *tail = t;
+        tail = &t->next;
+    }
+    while ((w = chan_dequeue(&c->sendq)) != NULL) {
+        weft_waiter_t *t = chan_target(w);
+        t->next = NULL;
+        *tail = t;
+        tail = &t->next;
+    }
+    weft_spin_unlock(&c->lock);
+    while (head) {
+        weft_waiter_t *t = head;
+        head = t->next; /* before the resume: t may vanish right after it */
+        weft_waiter_resume(t, WEFT_WAKE_CLOSED);
+    }
+    return WEFT_OK;
+}
+
+size_t weft_chan_len(const weft_chan_t *c)
+{
+    return c ? atomic_load_explicit(&((weft_chan_t *)c)->count, memory_order_relaxed) : 0;
+}
+
+size_t weft_chan_cap(const weft_chan_t *c)
+{
+    return c ? c->cap : 0;
+}
+
+int weft_chan_is_closed(const weft_chan_t *c)
+{
+    if (!c)
+        return WEFT_EINVAL;
+    weft_chan_t *m = (weft_chan_t *)c;
+    weft_spin_lock(&m->lock);
+    int closed = m->closed;
+    weft_spin_unlock(&m->lock);
+    return closed;
+}
+
+size_t weft_chan_elem_size(const weft_chan_t *c)
+{
+    return c ? c->elem_size : 0;
+}
