@@ -8,8 +8,9 @@
  * returns the stack to the pool; that is never the coroutine itself (its
  * body's reference is dropped by its worker after the final switch-out).
  *
- * Registry: every live coroutine is on one list (for weft_dump and for
- * shutdown to free what is left), under `reg_lock`.
+ * Registry: every live coroutine is on a list (for weft_dump and for
+ * shutdown to free what is left): the list of the worker that spawned
+ * it, or the plain threads' list (runtime.h, struct weft_registry).
  */
 #include "runtime.h"
 #include "sanitize.h"
@@ -33,42 +34,80 @@ __attribute__((noreturn)) void weft_sched_exit(struct weft_co *co);
 size_t weft_sched_stack_size(void);
 
 static _Atomic uint64_t next_id = 1;
-static weft_spin_t reg_lock = WEFT_SPIN_INIT;
-static struct weft_co *reg_head;
-static _Atomic long live;
+static struct weft_registry thread_reg = { WEFT_SPIN_INIT, NULL, 0, 0, 0 };
 
-long weft_co_live(void)
+/* sched.c */
+int weft_sched_nslots(void);
+weft_worker_t *weft_sched_slot(int i);
+
+#define ID_BLOCK 1024
+
+static struct weft_registry *home_registry(void)
 {
-    return atomic_load(&live);
+    weft_worker_t *w = weft_worker_current();
+    return w ? &w->reg : &thread_reg;
 }
 
-void weft_co_registry_lock(void) { weft_spin_lock(&reg_lock); }
-void weft_co_registry_unlock(void) { weft_spin_unlock(&reg_lock); }
-struct weft_co *weft_co_registry_first(void) { return reg_head; }
-
-static void reg_add(struct weft_co *co)
+static void reg_add(struct weft_registry *r, struct weft_co *co)
 {
-    weft_spin_lock(&reg_lock);
+    weft_spin_lock(&r->lock);
+    if (r->next_id == r->id_end) {
+        r->next_id = atomic_fetch_add_explicit(&next_id, ID_BLOCK, memory_order_relaxed);
+        r->id_end = r->next_id + ID_BLOCK;
+    }
+    co->info.id = r->next_id++;
+    co->reg = r;
     co->all_prev = NULL;
-    co->all_next = reg_head;
-    if (reg_head)
-        reg_head->all_prev = co;
-    reg_head = co;
-    weft_spin_unlock(&reg_lock);
-    atomic_fetch_add(&live, 1);
+    co->all_next = r->head;
+    if (r->head)
+        r->head->all_prev = co;
+    r->head = co;
+    r->n++;
+    weft_spin_unlock(&r->lock);
 }
 
 static void reg_remove(struct weft_co *co)
 {
-    weft_spin_lock(&reg_lock);
+    struct weft_registry *r = co->reg;
+    weft_spin_lock(&r->lock);
     if (co->all_prev)
         co->all_prev->all_next = co->all_next;
     else
-        reg_head = co->all_next;
+        r->head = co->all_next;
     if (co->all_next)
         co->all_next->all_prev = co->all_prev;
-    weft_spin_unlock(&reg_lock);
-    atomic_fetch_sub(&live, 1);
+    r->n--;
+    weft_spin_unlock(&r->lock);
+}
+
+static struct weft_registry *registry_at(int i) /* -1: plain threads' */
+{
+    return i < 0 ? &thread_reg : &weft_sched_slot(i)->reg;
+}
+
+long weft_co_live(void)
+{
+    long n = 0;
+    for (int i = -1; i < weft_sched_nslots(); i++) {
+        struct weft_registry *r = registry_at(i);
+        weft_spin_lock(&r->lock);
+        n += r->n;
+        weft_spin_unlock(&r->lock);
+    }
+    return n;
+}
+
+/* dump.c: visit every live coroutine, its registry list locked (which
+ * keeps the record alive: it is unlinked before it is freed). */
+void weft_co_foreach(void (*fn)(struct weft_co *co, void *arg), void *arg)
+{
+    for (int i = -1; i < weft_sched_nslots(); i++) {
+        struct weft_registry *r = registry_at(i);
+        weft_spin_lock(&r->lock);
+        for (struct weft_co *co = r->head; co; co = co->all_next)
+            fn(co, arg);
+        weft_spin_unlock(&r->lock);
+    }
 }
 
 static void co_free(struct weft_co *co)
@@ -81,7 +120,8 @@ static void co_free(struct weft_co *co)
 
 static void unref(struct weft_co *co)
 {
-    if (atomic_fetch_sub_explicit(&co->refs, 1, memory_order_acq_rel) == 1)
+    /* a detached coroutine's body holds the only reference: no atomic */
+    if (!co->joinable || atomic_fetch_sub_explicit(&co->refs, 1, memory_order_acq_rel) == 1)
         co_free(co);
 }
 
@@ -114,15 +154,16 @@ void weft_co_exited(struct weft_co *co)
 /* Shutdown: nothing runs any more; free every coroutine left. */
 void weft_co_abandon_all(void)
 {
-    weft_spin_lock(&reg_lock);
-    struct weft_co *co = reg_head;
-    reg_head = NULL;
-    weft_spin_unlock(&reg_lock);
-    while (co) {
-        struct weft_co *next = co->all_next;
-        atomic_fetch_sub(&live, 1);
-        co_free(co); /* handles still held by the application dangle, as documented */
-        co = next;
+    for (int i = -1; i < weft_sched_nslots(); i++) {
+        struct weft_registry *r = registry_at(i);
+        struct weft_co *co = r->head;
+        r->head = NULL;
+        r->n = 0;
+        while (co) {
+            struct weft_co *next = co->all_next;
+            co_free(co); /* handles still held by the application dangle, as documented */
+            co = next;
+        }
     }
 }
 
@@ -158,15 +199,15 @@ static int spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, int jo
     co->fn = fn;
     co->arg = arg;
     atomic_init(&co->refs, joinable ? 2 : 1);
+    co->joinable = joinable;
     const char *name = attr && attr->name ? attr->name : "co";
     strncpy(co->name, name, sizeof co->name - 1);
     co->info.kind = WEFT_CORO_TASK;
     co->info.stack = &co->stack;
     co->info.name = co->name;
-    co->info.id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
     co->tsan_fiber = weft_tsan_create();
     co->sp = weft_ctx_make(&co->stack, co_entry, co);
-    reg_add(co);
+    reg_add(home_registry(), co);
     if (scope)
         weft_scope_join_member(scope, co);
     if (out)

@@ -2,8 +2,8 @@
  * dump.c - introspection (weft.h): weft_dump lists every coroutine with
  * its state and what it waits on; weft_stats gives the counters.
  *
- * Reading other coroutines safely: the registry lock keeps every listed
- * record alive (co.c unlinks a record before freeing it), and a record's
+ * Reading other coroutines safely: a registry list's lock keeps every record on it
+ * alive (co.c unlinks a record before freeing it), and a record's
  * `wlock` keeps its `blocked` waiter alive (the waiting coroutine clears
  * `blocked` under that lock before its wait's stack frame goes away).
  */
@@ -12,9 +12,7 @@
 #include <stdio.h>
 
 /* co.c */
-void weft_co_registry_lock(void);
-void weft_co_registry_unlock(void);
-struct weft_co *weft_co_registry_first(void);
+void weft_co_foreach(void (*fn)(struct weft_co *co, void *arg), void *arg);
 long weft_co_live(void);
 /* sched.c */
 void weft_sched_counters(uint64_t *switches, uint64_t *steals, uint64_t *parks);
@@ -32,6 +30,20 @@ static const char *state_name(int s)
     }
 }
 
+static void dump_one(struct weft_co *co, void *arg)
+{
+    FILE *out = arg;
+    int s = atomic_load_explicit(&co->status, memory_order_relaxed);
+    fprintf(out, "  #%llu \"%s\" %s", (unsigned long long)co->info.id, co->name, state_name(s));
+    weft_spin_lock(&co->wlock);
+    if (s == CO_BLOCKED && co->blocked)
+        fprintf(out, " on %s %p", co->blocked->what ? co->blocked->what : "?", co->blocked->obj);
+    weft_spin_unlock(&co->wlock);
+    if (atomic_load_explicit(&co->canceled, memory_order_relaxed))
+        fprintf(out, " (cancelled)");
+    fputc('\n', out);
+}
+
 void weft_dump(FILE *out)
 {
     if (!out)
@@ -41,19 +53,7 @@ void weft_dump(FILE *out)
     fprintf(out, "weft: %ld coroutines on %d workers (switches %llu, steals %llu, parks %llu)\n",
             weft_co_live(), weft_sched_workers(), (unsigned long long)sw, (unsigned long long)st,
             (unsigned long long)pk);
-    weft_co_registry_lock();
-    for (struct weft_co *co = weft_co_registry_first(); co; co = co->all_next) {
-        int s = atomic_load_explicit(&co->status, memory_order_relaxed);
-        fprintf(out, "  #%llu \"%s\" %s", (unsigned long long)co->info.id, co->name, state_name(s));
-        weft_spin_lock(&co->wlock);
-        if (s == CO_BLOCKED && co->blocked)
-            fprintf(out, " on %s %p", co->blocked->what ? co->blocked->what : "?", co->blocked->obj);
-        weft_spin_unlock(&co->wlock);
-        if (atomic_load_explicit(&co->canceled, memory_order_relaxed))
-            fprintf(out, " (cancelled)");
-        fputc('\n', out);
-    }
-    weft_co_registry_unlock();
+    weft_co_foreach(dump_one, out);
     fflush(out);
 }
 

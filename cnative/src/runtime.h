@@ -59,6 +59,8 @@ struct weft_co {
     struct weft_scope *scope;      /* set when spawned in a scope */
     struct weft_co *scope_next, *scope_prev;
     struct weft_co *all_next, *all_prev; /* the registry, for weft_dump / shutdown */
+    struct weft_registry *reg;     /* which registry list it is on */
+    int joinable;                  /* has a handle: refs is shared with weft_co_release */
     unsigned cls_n;                /* cls[0..cls_n) are initialised (cls.c) */
     void *cls[WEFT_CLS_MAX];
 
@@ -70,8 +72,20 @@ struct weft_co {
     char name[32];
 };
 
+/* Live coroutines, for weft_dump and shutdown: one list per worker (a
+ * coroutine joins the list of the worker that spawned it) plus one for
+ * spawns from plain threads, so spawning on different workers touches
+ * no shared cache line. */
+struct weft_registry {
+    weft_spin_t lock;
+    struct weft_co *head;
+    long n;
+    uint64_t next_id, id_end;      /* a block of ids handed out without atomics */
+};
+
 typedef struct weft_worker {
     int id;
+    struct weft_registry reg;
     void *sched_sp;                /* the scheduler context while a coroutine runs */
     struct weft_co *current;
 

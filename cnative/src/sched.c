@@ -116,6 +116,16 @@ static int nslots(void)
     return atomic_load_explicit(&rt.nslots, memory_order_acquire);
 }
 
+int weft_sched_nslots(void)
+{
+    return rt.workers ? nslots() : 0;
+}
+
+weft_worker_t *weft_sched_slot(int i)
+{
+    return rt.workers[i];
+}
+
 /* Counters only their worker writes: a plain load and store, not a locked
  * read-modify-write (~5 ns each on this VM; two per round trip). */
 static inline void bump(_Atomic uint64_t *c)
@@ -203,10 +213,21 @@ static struct weft_co *runq_steal(weft_worker_t *w, weft_worker_t *victim)
         uint32_t n = t - h;
         if (n == 0 || n > WEFT_RUNQ_SIZE) {
             if (n == 0) {
-                struct weft_co *rn = atomic_exchange(&victim->runnext, NULL);
-                if (rn)
-                    return rn;
-                return NULL;
+                if (!atomic_load(&victim->runnext))
+                    return NULL;
+                /* Go's runqgrab: a busy victim is about to run its
+                 * run-next coroutine itself (the partner it just woke);
+                 * stealing it would turn every ping-pong hop into a
+                 * cross-core wake-up.  Give it ~3 us first. */
+                if (atomic_load_explicit(&victim->in_co, memory_order_relaxed)) {
+                    uint64_t sw = atomic_load_explicit(&victim->switches, memory_order_relaxed);
+                    int64_t until = weft_now() + 3000;
+                    while (weft_now() < until)
+                        weft_cpu_relax();
+                    if (atomic_load_explicit(&victim->switches, memory_order_relaxed) != sw)
+                        return NULL;
+                }
+                return atomic_exchange(&victim->runnext, NULL);
             }
             continue; /* torn read of head/tail; retry */
         }
@@ -443,7 +464,8 @@ static int anything_runnable(weft_worker_t *self)
         return 1;
     for (int i = 0, n = nslots(); i < n; i++) {
         weft_worker_t *v = rt.workers[i];
-        if (ring_len(v) || atomic_load(&v->runnext))
+        /* a busy worker's run-next is its own to run (runq_steal) */
+        if (ring_len(v) || (atomic_load(&v->runnext) && (v == self || !atomic_load(&v->in_co))))
             if (v == self || !rt.no_steal)
                 return 1;
     }
