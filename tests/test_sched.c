@@ -20,7 +20,7 @@ WEFT_TEST(spawn_join_from_a_plain_thread)
     void *r;
     CHECK_EQ_INT(weft_join(co, &r), WEFT_OK);
     CHECK_EQ_INT((intptr_t)r, 42);
-    CHECK_EQ_INT(weft_join(co, &r), WEFT_OK); /* after it finished: immediate */
+    CHECK_EQ_INT(weft_join(co, &r), WEFT_ESTATE); /* joined twice: a clear error */
     weft_co_release(co);
     weft_shutdown();
 }

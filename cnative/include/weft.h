@@ -201,8 +201,11 @@ WEFT_EXPORT int weft_go(void *(*fn)(void *), void *arg);
 WEFT_EXPORT int weft_spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, weft_co_t **out);
 
 /* Waits for co to finish; *result (may be NULL) gets its return value.
- * Works from a coroutine or a plain thread.  WEFT_EDEADLK: co is the
- * caller.  WEFT_ECANCELED: the *caller* was cancelled while waiting. */
+ * Works from a coroutine or a plain thread; several may wait at once.
+ * WEFT_EDEADLK: co is the caller.  WEFT_ECANCELED: the *caller* was
+ * cancelled while waiting.  WEFT_ESTATE: co was already joined (a join
+ * returned its result before).  Using co after weft_co_release is a
+ * use-after-free, as for any released handle. */
 WEFT_EXPORT int weft_join(weft_co_t *co, void **result);
 
 /* Requests cancellation: co's current or next blocking operation returns

@@ -241,20 +241,26 @@ static int join_until(weft_co_t *co, void **result, int64_t deadline)
     if (co == weft_co_current())
         return WEFT_EDEADLK;
     weft_spin_lock(&co->lock);
+    if (co->joined) {
+        weft_spin_unlock(&co->lock);
+        return WEFT_ESTATE; /* joined before: the result was handed out once */
+    }
     if (atomic_load_explicit(&co->status, memory_order_acquire) != CO_DONE) {
         weft_waiter_t w;
         weft_waiter_init(&w, "join", co);
         weft_waitq_push(&co->joiners, &w);
         int r = weft_waiter_park(&w, &co->lock, deadline);
+        weft_spin_lock(&co->lock);
         if (r != WEFT_WAKE_OK) {
-            weft_spin_lock(&co->lock);
             weft_waitq_remove(&co->joiners, &w);
             weft_spin_unlock(&co->lock);
             return r; /* WEFT_ECANCELED (the joiner was cancelled), WEFT_ETIMEDOUT */
         }
-    } else {
-        weft_spin_unlock(&co->lock);
     }
+    /* several joiners may have waited together: each gets the result, and
+     * any join after them is the error above */
+    co->joined = 1;
+    weft_spin_unlock(&co->lock);
     if (result)
         *result = co->result;
     return WEFT_OK;

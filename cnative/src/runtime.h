@@ -61,6 +61,7 @@ struct weft_co {
     struct weft_co *all_next, *all_prev; /* the registry, for weft_dump / shutdown */
     struct weft_registry *reg;     /* which registry list it is on */
     int joinable;                  /* has a handle: refs is shared with weft_co_release */
+    int joined;                    /* under `lock`: a join has returned its result */
     unsigned cls_n;                /* cls[0..cls_n) are initialised (cls.c) */
     void *cls[WEFT_CLS_MAX];
 
