@@ -17,6 +17,9 @@
 #        GOMAXPROCS 1 and 2 (../shared/peers/go).
 #   w3   channels vs Go: unbuffered ping-pong round trip (ns) and buffered
 #        cap-1024 producer/consumer throughput (msgs/s), 1 and 2 workers.
+#   sleep  weft_sleep precision: median and p99 lateness of 1 ms sleeps by
+#        1000 coroutines (target: median within 1 ms). No peer: printed as
+#        BENCH sleep <metric> weft=<v> target=<v>.
 #   w4   memory per idle coroutine: 1M parked on a channel receive, and
 #        1M in a one-hour sleep, RSS growth / n, vs Go's goroutines.
 #
@@ -27,7 +30,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=${WEFT_PEERS:-$ROOT/../shared/peers}
 OUT=$ROOT/build-bench
-workload=${1:?usage: bench/run.sh w1|w2|w3|w4 [runs]}
+workload=${1:?usage: bench/run.sh w1|w2|w3|w4|sleep [runs]}
 runs=${2:-5}
 
 need_pkgs=()
@@ -162,8 +165,20 @@ w4)
     line w4 "${kind}_bytes_per_co" "$OUT/w4.weft" go "$OUT/w4.go"
   done
   ;;
+sleep)
+  mkdir -p "$OUT"
+  build_weft sleep_precision
+  : >"$OUT/sl.med"; : >"$OUT/sl.p99"
+  for i in $(seq "$runs"); do
+    r=$("$OUT/bench/sleep_precision")
+    field sleep_1ms_median_late_us <<<"$r" >>"$OUT/sl.med"
+    field sleep_1ms_p99_late_us <<<"$r" >>"$OUT/sl.p99"
+  done
+  echo "BENCH sleep median_late_us weft=$(median <"$OUT/sl.med") target=1000"
+  echo "BENCH sleep p99_late_us weft=$(median <"$OUT/sl.p99")"
+  ;;
 *)
-  echo "bench: unknown workload '$workload' (have: w1 w2 w3 w4)" >&2
+  echo "bench: unknown workload '$workload' (have: w1 w2 w3 w4 sleep)" >&2
   exit 2
   ;;
 esac
