@@ -3,6 +3,7 @@
  * (coroutines and plain threads), and MPMC stress with exact accounting
  * over plain send/recv (select's stress is in test_select.c). */
 #include "harness.h"
+#include "rt_helpers.h"
 #include "weft.h"
 #include "chan.h" /* queue lengths, to know when a party is blocked */
 
@@ -39,35 +40,6 @@ static void sleep_ms(int ms)
     weft_sleep((int64_t)ms * 1000000);
 }
 
-static pthread_t thread(void *(*fn)(void *), void *arg)
-{
-    pthread_t t;
-    if (pthread_create(&t, NULL, fn, arg) != 0)
-        WEFT_FAIL("pthread_create");
-    return t;
-}
-
-static intptr_t join_thread(pthread_t t)
-{
-    void *r;
-    pthread_join(t, &r);
-    return (intptr_t)r;
-}
-
-static weft_co_t *spawn(void *(*fn)(void *), void *arg)
-{
-    weft_co_t *co;
-    CHECK_EQ_INT(weft_spawn(NULL, fn, arg, &co), WEFT_OK);
-    return co;
-}
-
-static intptr_t join_co(weft_co_t *co)
-{
-    void *r;
-    CHECK_EQ_INT(weft_join(co, &r), WEFT_OK);
-    weft_co_release(co);
-    return (intptr_t)r;
-}
 
 /* ---- arguments and simple semantics -------------------------------------- */
 
