@@ -171,4 +171,106 @@ WEFT_TEST(shutdown_frees_coroutines_still_alive)
     weft_shutdown();
 }
 
+/* ---- spawn storms -------------------------------------------------------- */
+
+static _Atomic long storm_done;
+static _Atomic long storm_max_stacks;
+
+static void *storm_child(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&storm_done, 1);
+    return NULL;
+}
+
+static void *storm(void *arg)
+{
+    extern long weft_stack_os_count(void);
+    long n = (long)(intptr_t)arg;
+    for (long i = 0; i < n; i++) {
+        if (weft_go(storm_child, NULL) != WEFT_OK)
+            return (void *)1;
+        long s = weft_stack_os_count();
+        if (s > atomic_load(&storm_max_stacks))
+            atomic_store(&storm_max_stacks, s);
+    }
+    return NULL;
+}
+
+/* A spawn loop yields to its children once its worker has half a run
+ * queue of them (sched.c, "spawn backpressure"): 200k spawns in a row
+ * then need a few hundred stacks, not 200k, and every child runs. */
+WEFT_TEST(spawn_storm_runs_children_as_it_goes)
+{
+    weft_config_t cfg = { 1, 0, 0, 0 };
+    CHECK_EQ_INT(weft_init(&cfg), WEFT_OK);
+    long n = 200000;
+    void *r;
+    CHECK_EQ_INT(weft_run(storm, (void *)(intptr_t)n, &r), WEFT_OK);
+    CHECK(r == NULL);
+    int64_t deadline = weft_now() + 10000000000LL;
+    while (atomic_load(&storm_done) < n && weft_now() < deadline)
+        weft_sleep(1000000);
+    CHECK_EQ_INT(atomic_load(&storm_done), n);
+    CHECK(atomic_load(&storm_max_stacks) < 2000);
+    weft_shutdown();
+}
+
+/* Children that end on another worker than their spawner's are unlinked
+ * and freed by the spawner's worker later (co.c, "exits on other
+ * workers"): the live count still drops to exactly the survivors, and
+ * weft_dump never lists an ended one. */
+static void *spin_child(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 50; i++)
+        weft_yield();
+    atomic_fetch_add(&storm_done, 1);
+    return NULL;
+}
+
+static void *spawn_spinners(void *arg)
+{
+    long n = (long)(intptr_t)arg;
+    for (long i = 0; i < n; i++)
+        if (weft_go(spin_child, NULL) != WEFT_OK)
+            return (void *)1;
+    return NULL;
+}
+
+WEFT_TEST(children_ending_on_other_workers_are_reclaimed)
+{
+    extern long weft_stack_os_count(void);
+    weft_config_t cfg = { 2, 0, 0, 0 };
+    CHECK_EQ_INT(weft_init(&cfg), WEFT_OK);
+    atomic_store(&storm_done, 0);
+    long n = 20000;
+    void *r;
+    CHECK_EQ_INT(weft_run(spawn_spinners, (void *)(intptr_t)n, &r), WEFT_OK);
+    int64_t deadline = weft_now() + 20000000000LL;
+    while (atomic_load(&storm_done) < n && weft_now() < deadline)
+        weft_sleep(1000000);
+    CHECK_EQ_INT(atomic_load(&storm_done), n);
+    weft_stats_t st;
+    /* the last children may still be switching out: give them a moment */
+    do {
+        weft_sleep(1000000);
+        CHECK_EQ_INT(weft_stats(&st), WEFT_OK);
+    } while (st.coroutines != 0 && weft_now() < deadline);
+    CHECK_EQ_INT(st.coroutines, 0);
+    CHECK(st.steals > 0);
+    char buf[4096] = "";
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    weft_dump(f);
+    rewind(f);
+    size_t got = fread(buf, 1, sizeof buf - 1, f);
+    buf[got] = 0;
+    fclose(f);
+    CHECK_STR_CONTAINS(buf, "weft: 0 coroutines");
+    CHECK(strstr(buf, " done") == NULL);
+    weft_shutdown();
+    CHECK_EQ_INT(weft_stack_os_count(), 0);
+}
+
 WEFT_TEST_MAIN()

@@ -34,7 +34,7 @@ __attribute__((noreturn)) void weft_sched_exit(struct weft_co *co);
 size_t weft_sched_stack_size(void);
 
 static _Atomic uint64_t next_id = 1;
-static struct weft_registry thread_reg = { WEFT_SPIN_INIT, NULL, 0, 0, 0 };
+static struct weft_registry thread_reg = { .lock = WEFT_SPIN_INIT };
 
 /* sched.c */
 int weft_sched_nslots(void);
@@ -85,11 +85,69 @@ static struct weft_registry *registry_at(int i) /* -1: plain threads' */
     return i < 0 ? &thread_reg : &weft_sched_slot(i)->reg;
 }
 
+static void unref(struct weft_co *co);
+
+/* Exits on other workers.  A coroutine is listed in the registry of the
+ * worker that spawned it, but often ends on another (it was stolen, or
+ * woken there).  Unlinking it there took the spawning worker's registry
+ * lock from two cores per coroutine, and left its stack in the pool of
+ * the wrong thread (W2 at 2 workers: half the time on those two cache
+ * lines).  Instead the exiting worker pushes it, with one CAS, on the
+ * registry's `exited` stack, and the owner collects the whole stack now
+ * and then with one exchange: unlinks them under its own lock and
+ * releases their stacks into its own pool, where its next spawns find
+ * them.  Until collected such a record stays listed, with status DONE
+ * (weft_dump skips those); whoever walks a list collects it first. */
+static void reg_exited_remote(struct weft_co *co)
+{
+    struct weft_registry *r = co->reg;
+    struct weft_co *head = atomic_load_explicit(&r->exited, memory_order_relaxed);
+    do
+        co->next = head;
+    while (!atomic_compare_exchange_weak_explicit(&r->exited, &head, co, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
+/* Any thread.  Pop-all with one exchange: no ABA (nothing is ever popped
+ * singly), and the acquire pairs with the pushers' release, so the
+ * records' links and final states are visible. */
+static void reg_collect(struct weft_registry *r)
+{
+    if (!atomic_load_explicit(&r->exited, memory_order_relaxed))
+        return;
+    struct weft_co *list = atomic_exchange_explicit(&r->exited, NULL, memory_order_acquire);
+    if (!list)
+        return;
+    weft_spin_lock(&r->lock);
+    for (struct weft_co *co = list; co; co = co->next) {
+        if (co->all_prev)
+            co->all_prev->all_next = co->all_next;
+        else
+            r->head = co->all_next;
+        if (co->all_next)
+            co->all_next->all_prev = co->all_prev;
+        r->n--;
+    }
+    weft_spin_unlock(&r->lock);
+    while (list) {
+        struct weft_co *next = list->next;
+        unref(list);
+        list = next;
+    }
+}
+
+/* sched.c: a worker about to sleep, and the monitor for retired spares */
+void weft_co_collect(weft_worker_t *w)
+{
+    reg_collect(&w->reg);
+}
+
 long weft_co_live(void)
 {
     long n = 0;
     for (int i = -1; i < weft_sched_nslots(); i++) {
         struct weft_registry *r = registry_at(i);
+        reg_collect(r);
         weft_spin_lock(&r->lock);
         n += r->n;
         weft_spin_unlock(&r->lock);
@@ -103,9 +161,11 @@ void weft_co_foreach(void (*fn)(struct weft_co *co, void *arg), void *arg)
 {
     for (int i = -1; i < weft_sched_nslots(); i++) {
         struct weft_registry *r = registry_at(i);
+        reg_collect(r);
         weft_spin_lock(&r->lock);
         for (struct weft_co *co = r->head; co; co = co->all_next)
-            fn(co, arg);
+            if (atomic_load_explicit(&co->status, memory_order_acquire) != CO_DONE)
+                fn(co, arg);
         weft_spin_unlock(&r->lock);
     }
 }
@@ -147,6 +207,11 @@ void weft_co_exited(struct weft_co *co)
     weft_spin_unlock(&co->lock);
     if (co->scope)
         weft_scope_leave_member(co);
+    weft_worker_t *self = weft_worker_current();
+    if (co->reg != &thread_reg && co->reg != (self ? &self->reg : NULL)) {
+        reg_exited_remote(co); /* its registry's owner unlinks and frees it */
+        return;
+    }
     reg_remove(co);
     unref(co);
 }
@@ -159,6 +224,7 @@ void weft_co_abandon_all(void)
         struct weft_co *co = r->head;
         r->head = NULL;
         r->n = 0;
+        atomic_store(&r->exited, NULL); /* those are still on the list */
         while (co) {
             struct weft_co *next = co->all_next;
             co_free(co); /* handles still held by the application dangle, as documented */
@@ -185,6 +251,9 @@ static int spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, int jo
         size_t pg = weft_page_size();
         usable = (sizeof(struct weft_co) + 4096 + pg - 1) & ~(pg - 1);
     }
+    struct weft_registry *home = home_registry();
+    if (home != &thread_reg && (++home->spawns & 31) == 0)
+        reg_collect(home); /* stacks of children that ended elsewhere come back here */
     weft_stack_t stk;
     rc = weft_stack_get(&stk, usable);
     if (rc != WEFT_OK)
@@ -207,7 +276,7 @@ static int spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, int jo
     co->info.name = co->name;
     co->tsan_fiber = weft_tsan_create();
     co->sp = weft_ctx_make(&co->stack, co_entry, co);
-    reg_add(home_registry(), co);
+    reg_add(home, co);
     if (scope)
         weft_scope_join_member(scope, co);
     if (out)

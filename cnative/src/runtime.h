@@ -82,6 +82,12 @@ struct weft_registry {
     struct weft_co *head;
     long n;
     uint64_t next_id, id_end;      /* a block of ids handed out without atomics */
+    unsigned spawns;               /* owner only: when to collect `exited` */
+    /* Coroutines of this list that ended on another thread, linked
+     * through co->next, pushed without the lock (co.c, "exits on other
+     * workers").  Its own cache line: the pushers are other workers. */
+    _Alignas(64) _Atomic(struct weft_co *) exited;
+    char pad_[64 - sizeof(void *)];
 };
 
 typedef struct weft_worker {
