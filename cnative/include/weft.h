@@ -193,7 +193,13 @@ typedef struct {
     size_t stack_size;  /* 0: the runtime default */
 } weft_attr_t;
 
-/* Starts fn(arg) in a new detached coroutine. */
+/* Starts fn(arg) in a new detached coroutine.
+ *
+ * Called from a coroutine, weft_go and weft_spawn may switch the caller
+ * out for a moment: when its worker already has 128 runnable coroutines
+ * queued, the caller yields so that they run before it spawns more (a
+ * spawn loop then needs a few hundred stacks, not one per iteration).
+ * Do not hold a lock that those coroutines need across a spawn. */
 WEFT_EXPORT int weft_go(void *(*fn)(void *), void *arg);
 
 /* Starts fn(arg) in a new joinable coroutine; *out must be released with
