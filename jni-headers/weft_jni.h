@@ -49,7 +49,7 @@ extern "C" {
 
 /* Bumped whenever a signature or meaning below changes incompatibly; the
  * Java layer refuses to run against a native library with another value. */
-#define WEFT_JNI_ABI_VERSION 1
+#define WEFT_JNI_ABI_VERSION 2
 
 /* ---- status codes (same numbers as weft.h) ----------------------------- */
 #define WEFT_JNI_OK          0   /* success; for seq_next: a value was produced */
@@ -62,6 +62,11 @@ extern "C" {
 #define WEFT_JNI_EFINISHED  (-6)
 #define WEFT_JNI_EBUSY      (-7)
 #define WEFT_JNI_EPERM      (-8)
+#define WEFT_JNI_EAGAIN     (-9)
+#define WEFT_JNI_EDEADLK   (-10)
+#define WEFT_JNI_ESTATE    (-11)
+/* Not an error: the operation was queued; wait for its token (below). */
+#define WEFT_JNI_PARKED      3
 
 /* ---- library identity --------------------------------------------------- */
 
@@ -126,6 +131,121 @@ WEFT_JNI_EXPORT int weft_jni_seq_close(int64_t h);
 
 /* Sequences opened and not yet closed, process-wide (diagnostics, tests). */
 WEFT_JNI_EXPORT int64_t weft_jni_seq_live(void);
+
+/* ---- the runtime, for Java threads -----------------------------------------
+ *
+ * Java threads (virtual or platform) use Weft's channels and locks
+ * without ever blocking inside one of these calls: an operation that
+ * cannot complete at once is queued and returns WEFT_JNI_PARKED, the
+ * Java thread parks (LockSupport.park) until its *token* is delivered,
+ * then asks for the outcome (weft_jni_op_result).  cnative/src/ext.h has
+ * the protocol.
+ *
+ * Packed results.  A call that may complete somebody else's wait returns
+ * an int64: bits 0..15 the status (a signed 16-bit number: WEFT_JNI_OK,
+ * WEFT_JNI_PARKED, an error), bits 16..62 a token the caller must deliver
+ * (0: none).  Only the first wake-up a call causes comes back this way;
+ * any other goes to the wake queue that weft_jni_wake_wait drains.
+ *
+ * Handles: an op record (weft_jni_op_new) per Java thread, reused for
+ * each of its operations; channels, mutexes, rwlocks, semaphores,
+ * conditions and WaitGroups.  Each is a pointer; passing a freed or
+ * made-up handle is undefined (the Java layer never does).
+ */
+
+/* The runtime: started with `workers` worker threads (0: one per core) if
+ * it is not running yet, else nothing.  WEFT_JNI_OK or an error. */
+WEFT_JNI_EXPORT int weft_jni_runtime_start(int workers);
+/* weft_now(): monotonic nanoseconds. */
+WEFT_JNI_EXPORT int64_t weft_jni_now(void);
+
+/* An op record with room for a channel element of elem_bytes and a
+ * select of max_cases cases.  Handle, or WEFT_JNI_ENOMEM/EINVAL. */
+WEFT_JNI_EXPORT int64_t weft_jni_op_new(int64_t elem_bytes, int max_cases);
+/* WEFT_JNI_EBUSY while an operation is queued on it. */
+WEFT_JNI_EXPORT int weft_jni_op_free(int64_t op);
+/* After a recv (at once, or once woken): the 8-byte element received. */
+WEFT_JNI_EXPORT int64_t weft_jni_op_value(int64_t op);
+/* After a select: the value of case i (received, or sent). */
+WEFT_JNI_EXPORT int64_t weft_jni_op_case_value(int64_t op, int i);
+/* Copies n bytes of the element (record channels) out of / into op. */
+WEFT_JNI_EXPORT int weft_jni_op_get_bytes(int64_t op, signed char *out, int n);
+WEFT_JNI_EXPORT int weft_jni_op_set_bytes(int64_t op, const signed char *in, int n);
+/* Gives up a queued operation: reason WEFT_JNI_ETIMEDOUT or
+ * WEFT_JNI_ECANCELED.  1: done, op_result now reports `reason`; 0: it had
+ * completed meanwhile (its token is on its way or was delivered). */
+WEFT_JNI_EXPORT int weft_jni_op_abort(int64_t op, int reason);
+/* The outcome once settled: WEFT_JNI_OK, WEFT_JNI_ECLOSED, the abort's
+ * reason; a select's fired case index, plus WEFT_JNI_SELECT_CLOSED if
+ * that receive saw the channel closed.  WEFT_JNI_EAGAIN if not settled. */
+WEFT_JNI_EXPORT int weft_jni_op_result(int64_t op);
+#define WEFT_JNI_SELECT_CLOSED 0x4000
+
+/* Channels.  elem_size 8 carries a Java long (or a Java object's slot
+ * number); other sizes carry byte records.  Handle or negative code. */
+WEFT_JNI_EXPORT int64_t weft_jni_chan_make(int64_t elem_size, int64_t cap);
+WEFT_JNI_EXPORT int weft_jni_chan_retain(int64_t ch);
+WEFT_JNI_EXPORT int weft_jni_chan_release(int64_t ch);
+/* packed (a close wakes every waiter: the first token comes back) */
+WEFT_JNI_EXPORT int64_t weft_jni_chan_close(int64_t ch);
+WEFT_JNI_EXPORT int64_t weft_jni_chan_len(int64_t ch);
+WEFT_JNI_EXPORT int64_t weft_jni_chan_cap(int64_t ch);
+WEFT_JNI_EXPORT int64_t weft_jni_chan_elem_size(int64_t ch);
+WEFT_JNI_EXPORT int weft_jni_chan_is_closed(int64_t ch);
+/* Send value (8-byte channels; record channels: the bytes set with
+ * op_set_bytes, value ignored) / receive into op.  may_block 0: try only
+ * (WEFT_JNI_EAGAIN).  Packed: OK, ECLOSED, EAGAIN, PARKED. */
+WEFT_JNI_EXPORT int64_t weft_jni_chan_send(int64_t op, int64_t ch, int64_t value, int may_block, int64_t token);
+WEFT_JNI_EXPORT int64_t weft_jni_chan_recv(int64_t op, int64_t ch, int may_block, int64_t token);
+/* Select over n cases (channels of 8-byte elements; dirs 1 send, 2
+ * recv; values[i] sent by send cases).  dflt: a default case.  Packed:
+ * the index fired at once (| WEFT_JNI_SELECT_CLOSED), PARKED, EAGAIN
+ * (default), an error. */
+WEFT_JNI_EXPORT int64_t weft_jni_select(int64_t op, int n, const int64_t *chans, const int *dirs,
+                                        const int64_t *values, int dflt, int64_t token);
+
+/* Locks and friends: *_new returns a handle; *_free EBUSY if in use. */
+WEFT_JNI_EXPORT int64_t weft_jni_mutex_new(void);
+WEFT_JNI_EXPORT int weft_jni_mutex_free(int64_t m);
+WEFT_JNI_EXPORT int weft_jni_mutex_trylock(int64_t m);
+WEFT_JNI_EXPORT int64_t weft_jni_mutex_lock(int64_t op, int64_t m, int64_t token);   /* packed */
+WEFT_JNI_EXPORT int64_t weft_jni_mutex_unlock(int64_t m);                             /* packed */
+WEFT_JNI_EXPORT int64_t weft_jni_rwlock_new(void);
+WEFT_JNI_EXPORT int weft_jni_rwlock_free(int64_t rw);
+WEFT_JNI_EXPORT int weft_jni_rwlock_trylock(int64_t rw, int write);
+WEFT_JNI_EXPORT int64_t weft_jni_rwlock_lock(int64_t op, int64_t rw, int write, int64_t token); /* packed */
+WEFT_JNI_EXPORT int64_t weft_jni_rwlock_unlock(int64_t rw, int write);               /* packed */
+WEFT_JNI_EXPORT int64_t weft_jni_sem_new(int64_t permits);
+WEFT_JNI_EXPORT int weft_jni_sem_free(int64_t s);
+WEFT_JNI_EXPORT int weft_jni_sem_try_acquire(int64_t s);
+WEFT_JNI_EXPORT int64_t weft_jni_sem_acquire(int64_t op, int64_t s, int64_t token);  /* packed */
+WEFT_JNI_EXPORT int64_t weft_jni_sem_release(int64_t s);                              /* packed */
+WEFT_JNI_EXPORT int64_t weft_jni_sem_value(int64_t s);
+WEFT_JNI_EXPORT int64_t weft_jni_cond_new(void);
+WEFT_JNI_EXPORT int weft_jni_cond_free(int64_t c);
+/* m: a mutex handle the caller holds; PARKED means m was released */
+WEFT_JNI_EXPORT int64_t weft_jni_cond_wait(int64_t op, int64_t c, int64_t m, int64_t token); /* packed */
+WEFT_JNI_EXPORT int64_t weft_jni_cond_signal(int64_t c, int all);                    /* packed */
+WEFT_JNI_EXPORT int64_t weft_jni_wg_new(void);
+WEFT_JNI_EXPORT int weft_jni_wg_free(int64_t wg);
+WEFT_JNI_EXPORT int64_t weft_jni_wg_add(int64_t wg, int64_t delta);                   /* packed */
+WEFT_JNI_EXPORT int64_t weft_jni_wg_count(int64_t wg);
+WEFT_JNI_EXPORT int64_t weft_jni_wg_wait(int64_t op, int64_t wg, int64_t token);     /* packed */
+
+/* The wake queue: blocks the calling (platform) thread until tokens are
+ * queued or timeout_ns passes (-1: no limit) or wake_interrupt; stores
+ * up to max tokens in out and returns how many. */
+WEFT_JNI_EXPORT int weft_jni_wake_wait(int64_t *out, int max, int64_t timeout_ns);
+WEFT_JNI_EXPORT void weft_jni_wake_interrupt(void);
+
+/* Native coroutines started from Java: fn is the address of a C function
+ * void *fn(void *arg) (from weft_jni_dlsym, say), run detached by
+ * weft_go.  WEFT_JNI_OK or an error. */
+WEFT_JNI_EXPORT int weft_jni_go(int64_t fn, int64_t arg);
+/* The address of `symbol` in the shared library at `path` (loaded, and
+ * kept loaded), or 0 with the reason in weft_jni_dlerror(). */
+WEFT_JNI_EXPORT int64_t weft_jni_dlsym(const char *path, const char *symbol);
+WEFT_JNI_EXPORT const char *weft_jni_dlerror(void);
 
 /* ---- test support (not for applications) -------------------------------- */
 

@@ -188,6 +188,69 @@ int weft_chan_try_recv(weft_chan_t *c, void *elem)
     return chan_recv(c, elem, 0, -1);
 }
 
+/* ---- external waiters (wait.h, ext.c) ----------------------------------
+ * The same steps as chan_send/chan_recv, except that step 2 queues the
+ * caller's external waiter w (already initialised; elem points into
+ * memory that outlives the wait) and returns WEFT_EXT_PARKED instead of
+ * parking.  Whoever completes the operation later copies into/out of
+ * w->elem and calls w's notify. */
+
+int weft_chan_send_ext(weft_chan_t *c, const void *elem, weft_waiter_t *w)
+{
+    if (!c || (!elem && c->elem_size))
+        return WEFT_EINVAL;
+    weft_waiter_t *wake;
+    weft_spin_lock(&c->lock);
+    if (c->closed) {
+        weft_spin_unlock(&c->lock);
+        return WEFT_ECLOSED;
+    }
+    if (chan_try_send_locked(c, elem, &wake)) {
+        weft_spin_unlock(&c->lock);
+        finish(wake);
+        return WEFT_OK;
+    }
+    if (!w) {
+        weft_spin_unlock(&c->lock);
+        return WEFT_EAGAIN;
+    }
+    w->elem = (void *)elem;
+    weft_waitq_push(&c->sendq, w);
+    weft_spin_unlock(&c->lock);
+    return WEFT_EXT_PARKED;
+}
+
+int weft_chan_recv_ext(weft_chan_t *c, void *elem, weft_waiter_t *w)
+{
+    if (!c)
+        return WEFT_EINVAL;
+    weft_waiter_t *wake;
+    int closed;
+    weft_spin_lock(&c->lock);
+    if (chan_try_recv_locked(c, elem, &wake, &closed)) {
+        weft_spin_unlock(&c->lock);
+        finish(wake);
+        return closed ? WEFT_ECLOSED : WEFT_OK;
+    }
+    if (!w) {
+        weft_spin_unlock(&c->lock);
+        return WEFT_EAGAIN;
+    }
+    w->elem = elem;
+    weft_waitq_push(&c->recvq, w);
+    weft_spin_unlock(&c->lock);
+    return WEFT_EXT_PARKED;
+}
+
+/* After the owner won w itself: off the queue (dir WEFT_SEND: sendq,
+ * WEFT_RECV: recvq) unless a waker popped it already. */
+void weft_chan_unqueue_ext(weft_chan_t *c, int dir, weft_waiter_t *w)
+{
+    weft_spin_lock(&c->lock);
+    weft_waitq_remove(dir == WEFT_SEND ? &c->sendq : &c->recvq, w);
+    weft_spin_unlock(&c->lock);
+}
+
 int weft_chan_close(weft_chan_t *c)
 {
     if (!c)

@@ -176,4 +176,22 @@ static inline int chan_try_recv_locked(weft_chan_t *c, void *elem, weft_waiter_t
     return 0;
 }
 
+/* chan.c, select.c: the forms for external waiters (wait.h) */
+int weft_chan_send_ext(weft_chan_t *c, const void *elem, weft_waiter_t *w);
+int weft_chan_recv_ext(weft_chan_t *c, void *elem, weft_waiter_t *w);
+void weft_chan_unqueue_ext(weft_chan_t *c, int dir, weft_waiter_t *w);
+
+/* A select by an external waiter: the caller's storage for the case
+ * waiters and orders lives as long as the wait (ext.c owns it). */
+typedef struct {
+    weft_case_t *cases;
+    int n;
+    int m;                 /* non-NULL cases, set by weft_select_ext */
+    int *pollorder, *lockorder; /* n ints each */
+    weft_waiter_t *cw;     /* n case waiters */
+    weft_waiter_t *sel;    /* the decisive waiter, initialised external */
+} weft_select_ext_t;
+int weft_select_ext(weft_select_ext_t *s, int dflt);
+int weft_select_ext_end(weft_select_ext_t *s);
+
 #endif /* WEFT_CHAN_H */

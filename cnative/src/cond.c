@@ -95,6 +95,37 @@ int weft_cond_wait_until(weft_cond_t *cp, weft_mutex_t *m, int64_t deadline)
     return r == WEFT_WAKE_OK ? WEFT_OK : r;
 }
 
+/* External waiters (wait.h): steps 1 and 2 above.  WEFT_EXT_PARKED:
+ * w is queued and m unlocked; the owner relocks m itself once w was won
+ * (by a signal, or by its own abort after weft_cond_unqueue_ext). */
+int weft_cond_wait_ext(struct weft_cond *c, weft_mutex_t *m, weft_waiter_t *w)
+{
+    weft_spin_lock(&c->lock);
+    weft_waitq_push(&c->q, w);
+    weft_spin_unlock(&c->lock);
+    int r = weft_mutex_unlock(m);
+    if (r != WEFT_OK) {
+        weft_spin_lock(&c->lock);
+        if (w->queued) {
+            weft_waitq_remove(&c->q, w);
+        } else {
+            /* a signal won w already: its notify has run or will; pass
+             * the signal on, the owner sees the error and ignores it */
+            signal_one(c);
+        }
+        weft_spin_unlock(&c->lock);
+        return r;
+    }
+    return WEFT_EXT_PARKED;
+}
+
+void weft_cond_unqueue_ext(struct weft_cond *c, weft_waiter_t *w)
+{
+    weft_spin_lock(&c->lock);
+    weft_waitq_remove(&c->q, w);
+    weft_spin_unlock(&c->lock);
+}
+
 int weft_cond_wait(weft_cond_t *c, weft_mutex_t *m)
 {
     return weft_cond_wait_until(c, m, -1);

@@ -73,6 +73,44 @@ static inline int try_fast(struct weft_mutex *m)
                                                    memory_order_acquire, memory_order_relaxed);
 }
 
+/* Step 1 of the contended path, under m->lock: take m if it is free
+ * (returns 1, m->lock released), else mark it contended (returns 0,
+ * m->lock held: the caller queues). */
+static int take_or_announce(struct weft_mutex *m)
+{
+    weft_spin_lock(&m->lock);
+    for (;;) {
+        int s = atomic_load_explicit(&m->state, memory_order_relaxed);
+        if (s == MUTEX_UNLOCKED) {
+            if (try_fast(m)) {
+                weft_spin_unlock(&m->lock);
+                return 1;
+            }
+            continue;
+        }
+        if (s == MUTEX_CONTENDED ||
+            atomic_compare_exchange_weak_explicit(&m->state, &s, MUTEX_CONTENDED,
+                                                  memory_order_relaxed, memory_order_relaxed))
+            return 0;
+    }
+}
+
+/* Step 3, for a waiter that timed out or was cancelled: unlink it
+ * (unless an unlocker popped it and lost the claim), and keep invariant
+ * 1's converse cheap: with nobody queued, let the holder's unlock take
+ * the fast path again. */
+static void unqueue(struct weft_mutex *m, weft_waiter_t *w)
+{
+    weft_spin_lock(&m->lock);
+    weft_waitq_remove(&m->q, w);
+    if (weft_waitq_empty(&m->q)) {
+        int s = MUTEX_CONTENDED;
+        atomic_compare_exchange_strong_explicit(&m->state, &s, MUTEX_LOCKED,
+                                                memory_order_relaxed, memory_order_relaxed);
+    }
+    weft_spin_unlock(&m->lock);
+}
+
 /* The contended path.  nocancel: weft_cond_wait's relock. */
 static int lock_slow(struct weft_mutex *m, int64_t deadline, int nocancel)
 {
@@ -84,23 +122,8 @@ static int lock_slow(struct weft_mutex *m, int64_t deadline, int nocancel)
         if (try_fast(m))
             return WEFT_OK;
     }
-
-    /* 1. under m->lock: take it if free, else mark it contended */
-    weft_spin_lock(&m->lock);
-    for (;;) {
-        int s = atomic_load_explicit(&m->state, memory_order_relaxed);
-        if (s == MUTEX_UNLOCKED) {
-            if (try_fast(m)) {
-                weft_spin_unlock(&m->lock);
-                return WEFT_OK;
-            }
-            continue;
-        }
-        if (s == MUTEX_CONTENDED ||
-            atomic_compare_exchange_weak_explicit(&m->state, &s, MUTEX_CONTENDED,
-                                                  memory_order_relaxed, memory_order_relaxed))
-            break;
-    }
+    if (take_or_announce(m))
+        return WEFT_OK;
 
     /* 2. enqueue and park; m->lock is released once we have stopped */
     weft_waiter_t w;
@@ -110,19 +133,24 @@ static int lock_slow(struct weft_mutex *m, int64_t deadline, int nocancel)
     int r = weft_waiter_park(&w, &m->lock, deadline);
     if (r == WEFT_WAKE_OK)
         return WEFT_OK; /* handed over: we own m */
-
-    /* 3. timed out or cancelled: unlink (unless an unlocker popped us and
-     * lost the claim), and keep invariant 1's converse cheap: with nobody
-     * queued, let the holder's unlock take the fast path again */
-    weft_spin_lock(&m->lock);
-    weft_waitq_remove(&m->q, &w);
-    if (weft_waitq_empty(&m->q)) {
-        int s = MUTEX_CONTENDED;
-        atomic_compare_exchange_strong_explicit(&m->state, &s, MUTEX_LOCKED,
-                                                memory_order_relaxed, memory_order_relaxed);
-    }
-    weft_spin_unlock(&m->lock);
+    unqueue(m, &w);
     return r;
+}
+
+/* External waiters (wait.h): WEFT_OK (w's owner holds m now) or
+ * WEFT_EXT_PARKED (w queued; the unlock that hands m over notifies). */
+int weft_mutex_lock_ext(struct weft_mutex *m, weft_waiter_t *w)
+{
+    if (try_fast(m) || take_or_announce(m))
+        return WEFT_OK;
+    weft_waitq_push(&m->q, w);
+    weft_spin_unlock(&m->lock);
+    return WEFT_EXT_PARKED;
+}
+
+void weft_mutex_unqueue_ext(struct weft_mutex *m, weft_waiter_t *w)
+{
+    unqueue(m, w);
 }
 
 int weft_mutex_lock_until(weft_mutex_t *mu, int64_t deadline)

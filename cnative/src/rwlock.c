@@ -120,25 +120,42 @@ static int try_wr(struct weft_rwlock *rw)
                                                    memory_order_acquire, memory_order_relaxed);
 }
 
-/* The contended path of both lock kinds. */
-static int lock_slow(struct weft_rwlock *rw, int want, int64_t deadline)
+/* Step 1 under rw->lock: take it if we may (returns 1, unlocked), else
+ * announce a waiter (returns 0, rw->lock held: the caller queues). */
+static int take_or_announce(struct weft_rwlock *rw, int want)
 {
-    /* 1. under rw->lock: take it if we may, else announce a waiter */
     weft_spin_lock(&rw->lock);
     for (;;) {
         if (want == WANT_READ ? try_rd(rw) : try_wr(rw)) {
             weft_spin_unlock(&rw->lock);
-            return WEFT_OK;
+            return 1;
         }
         unsigned s = atomic_load_explicit(&rw->state, memory_order_relaxed);
         if (s & RW_WAITERS)
-            break;
+            return 0;
         if (want == WANT_READ ? !(s & RW_WRITER) : s == 0)
             continue; /* freed meanwhile: try again */
         if (atomic_compare_exchange_weak_explicit(&rw->state, &s, s | RW_WAITERS,
                                                   memory_order_relaxed, memory_order_relaxed))
-            break;
+            return 0;
     }
+}
+
+/* Step 3, timed out or cancelled: unlink; if it was the head, those
+ * behind it may be admissible now. */
+static void unqueue(struct weft_rwlock *rw, weft_waiter_t *w)
+{
+    weft_spin_lock(&rw->lock);
+    weft_waitq_remove(&rw->q, w);
+    dispatch(rw);
+    weft_spin_unlock(&rw->lock);
+}
+
+/* The contended path of both lock kinds. */
+static int lock_slow(struct weft_rwlock *rw, int want, int64_t deadline)
+{
+    if (take_or_announce(rw, want))
+        return WEFT_OK;
 
     /* 2. enqueue and park */
     weft_waiter_t w;
@@ -148,14 +165,25 @@ static int lock_slow(struct weft_rwlock *rw, int want, int64_t deadline)
     int r = weft_waiter_park(&w, &rw->lock, deadline);
     if (r == WEFT_WAKE_OK)
         return WEFT_OK; /* admitted by dispatch */
-
-    /* 3. timed out or cancelled: unlink; if we were the head, those
-     * behind us may be admissible now */
-    weft_spin_lock(&rw->lock);
-    weft_waitq_remove(&rw->q, &w);
-    dispatch(rw);
-    weft_spin_unlock(&rw->lock);
+    unqueue(rw, &w);
     return r;
+}
+
+/* External waiters (wait.h); write: 1 for the write lock, 0 for read. */
+int weft_rwlock_lock_ext(struct weft_rwlock *rw, int write, weft_waiter_t *w)
+{
+    int want = write ? WANT_WRITE : WANT_READ;
+    if ((want == WANT_READ ? try_rd(rw) : try_wr(rw)) || take_or_announce(rw, want))
+        return WEFT_OK;
+    w->index = want;
+    weft_waitq_push(&rw->q, w);
+    weft_spin_unlock(&rw->lock);
+    return WEFT_EXT_PARKED;
+}
+
+void weft_rwlock_unqueue_ext(struct weft_rwlock *rw, weft_waiter_t *w)
+{
+    unqueue(rw, w);
 }
 
 int weft_rwlock_rdlock_until(weft_rwlock_t *p, int64_t deadline)

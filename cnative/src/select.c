@@ -141,14 +141,12 @@ static weft_spin_t *unlock_all(const weft_case_t *cases, const int *order, int m
     return last;
 }
 
-int weft_select(weft_case_t *cases, int n, int64_t deadline)
+/* Pass 1's checks.  Sets *m to the number of non-NULL cases. */
+static int sel_validate(weft_case_t *cases, int n, int *m)
 {
-    /* ---- pass 1: validate, poll order */
     if (n < 0 || (n > 0 && !cases))
         return WEFT_EINVAL;
-    if (deadline < 0)
-        deadline = -1;
-    int m = 0;
+    *m = 0;
     for (int i = 0; i < n; i++) {
         weft_case_t *k = &cases[i];
         if (k->dir != WEFT_SEND && k->dir != WEFT_RECV)
@@ -156,8 +154,115 @@ int weft_select(weft_case_t *cases, int n, int64_t deadline)
         if (k->chan && k->dir == WEFT_SEND && !k->elem && k->chan->elem_size)
             return WEFT_EINVAL;
         k->closed = 0;
-        m += k->chan != NULL;
+        *m += k->chan != NULL;
     }
+    return WEFT_OK;
+}
+
+/* Pass 1's orders: Fisher-Yates over the non-NULL cases (inside-out
+ * form) for polling, and the same cases sorted by channel to lock. */
+static void sel_orders(const weft_case_t *cases, int n, int m, int *pollorder, int *lockorder)
+{
+    for (int i = 0, j = 0; i < n; i++) {
+        if (!cases[i].chan)
+            continue;
+        uint32_t r = sel_rand((uint32_t)j + 1);
+        pollorder[j] = pollorder[r];
+        pollorder[r] = i;
+        lockorder[j] = i;
+        j++;
+    }
+    sort_lockorder(cases, lockorder, m);
+}
+
+#define SEL_NONE_READY (-10000)
+
+/* Passes 2 and 3.  Returns the case that fired (every channel unlocked,
+ * its partner resumed), WEFT_ECLOSED for a send case on a closed channel
+ * (unlocked), or SEL_NONE_READY with every channel still locked. */
+static int sel_poll(weft_case_t *cases, int m, const int *pollorder, const int *lockorder)
+{
+    lock_all(cases, lockorder, m);
+    weft_waiter_t *wake = NULL;
+    for (int k = 0; k < m; k++) {
+        int i = pollorder[k];
+        weft_chan_t *c = cases[i].chan;
+        if (cases[i].dir == WEFT_RECV) {
+            int closed;
+            if (chan_try_recv_locked(c, cases[i].elem, &wake, &closed)) {
+                cases[i].closed = closed;
+                unlock_all(cases, lockorder, m, 0);
+                if (wake)
+                    weft_waiter_resume(wake, WEFT_WAKE_OK);
+                return i;
+            }
+        } else {
+            if (c->closed) {
+                /* Go panics here; we report it, naming the case */
+                cases[i].closed = 1;
+                unlock_all(cases, lockorder, m, 0);
+                return WEFT_ECLOSED;
+            }
+            if (chan_try_send_locked(c, cases[i].elem, &wake)) {
+                unlock_all(cases, lockorder, m, 0);
+                if (wake)
+                    weft_waiter_resume(wake, WEFT_WAKE_OK);
+                return i;
+            }
+        }
+    }
+    return SEL_NONE_READY;
+}
+
+/* Pass 4's queueing (channels locked): one case waiter per case, each
+ * deciding through sel. */
+static void sel_enqueue(weft_case_t *cases, int m, const int *lockorder, weft_waiter_t *cw,
+                        weft_waiter_t *sel)
+{
+    for (int k = 0; k < m; k++) {
+        int i = lockorder[k];
+        weft_waiter_t *w = &cw[k];
+        /* never resumed itself (wakers claim and resume sel): no party */
+        weft_waiter_init_external(w, cases[i].dir == WEFT_RECV ? "select recv" : "select send",
+                                  cases[i].chan, NULL, NULL);
+        w->shared = sel;
+        w->index = i;
+        w->elem = cases[i].elem;
+        weft_waitq_push(cases[i].dir == WEFT_RECV ? &cases[i].chan->recvq : &cases[i].chan->sendq, w);
+    }
+}
+
+/* Pass 6: unlink the losers (the winner's waiter was popped), then say
+ * what won sel (outcome r). */
+static int sel_end(weft_case_t *cases, int m, const int *lockorder, weft_waiter_t *cw,
+                   weft_waiter_t *sel, int r)
+{
+    lock_all(cases, lockorder, m);
+    for (int k = 0; k < m; k++) {
+        int i = lockorder[k];
+        weft_waitq_remove(cases[i].dir == WEFT_RECV ? &cases[i].chan->recvq : &cases[i].chan->sendq,
+                          &cw[k]);
+    }
+    unlock_all(cases, lockorder, m, 0);
+    switch (r) {
+    case WEFT_WAKE_OK:
+        return sel->index;
+    case WEFT_WAKE_CLOSED:
+        cases[sel->index].closed = 1;
+        return cases[sel->index].dir == WEFT_RECV ? sel->index : WEFT_ECLOSED;
+    default:
+        return r; /* WEFT_ETIMEDOUT, WEFT_ECANCELED */
+    }
+}
+
+int weft_select(weft_case_t *cases, int n, int64_t deadline)
+{
+    int m;
+    int rc = sel_validate(cases, n, &m);
+    if (rc != WEFT_OK)
+        return rc;
+    if (deadline < 0)
+        deadline = -1;
 
     int small[2 * SEL_STACK_CASES];
     int *pollorder = small, *lockorder = small + SEL_STACK_CASES;
@@ -172,55 +277,12 @@ int weft_select(weft_case_t *cases, int n, int64_t deadline)
         pollorder = (int *)(cw + m);
         lockorder = pollorder + m;
     }
+    sel_orders(cases, n, m, pollorder, lockorder);
 
-    /* Fisher-Yates over the non-NULL cases (inside-out form) */
-    for (int i = 0, j = 0; i < n; i++) {
-        if (!cases[i].chan)
-            continue;
-        uint32_t r = sel_rand((uint32_t)j + 1);
-        pollorder[j] = pollorder[r];
-        pollorder[r] = i;
-        lockorder[j] = i;
-        j++;
-    }
-
-    /* ---- pass 2: lock in address order */
-    sort_lockorder(cases, lockorder, m);
-    lock_all(cases, lockorder, m);
-
-    /* ---- pass 3: the first ready case in poll order wins */
-    int fired = -1;
-    weft_waiter_t *wake = NULL;
-    for (int k = 0; k < m; k++) {
-        int i = pollorder[k];
-        weft_chan_t *c = cases[i].chan;
-        if (cases[i].dir == WEFT_RECV) {
-            int closed;
-            if (chan_try_recv_locked(c, cases[i].elem, &wake, &closed)) {
-                cases[i].closed = closed;
-                fired = i;
-                break;
-            }
-        } else {
-            if (c->closed) {
-                /* Go panics here; we report it, naming the case */
-                cases[i].closed = 1;
-                unlock_all(cases, lockorder, m, 0);
-                free(heap);
-                return WEFT_ECLOSED;
-            }
-            if (chan_try_send_locked(c, cases[i].elem, &wake)) {
-                fired = i;
-                break;
-            }
-        }
-    }
-    if (fired >= 0) {
-        unlock_all(cases, lockorder, m, 0);
-        if (wake)
-            weft_waiter_resume(wake, WEFT_WAKE_OK);
+    rc = sel_poll(cases, m, pollorder, lockorder);
+    if (rc != SEL_NONE_READY) {
         free(heap);
-        return fired;
+        return rc;
     }
 
     /* ---- pass 4: nothing ready */
@@ -232,37 +294,46 @@ int weft_select(weft_case_t *cases, int n, int64_t deadline)
     weft_waiter_t sel;
     weft_waiter_init(&sel, "select", cases);
     sel.index = -1;
-    for (int k = 0; k < m; k++) {
-        int i = lockorder[k];
-        weft_waiter_t *w = &cw[k];
-        weft_waiter_init(w, cases[i].dir == WEFT_RECV ? "select recv" : "select send", cases[i].chan);
-        w->shared = &sel;
-        w->index = i;
-        w->elem = cases[i].elem;
-        weft_waitq_push(cases[i].dir == WEFT_RECV ? &cases[i].chan->recvq : &cases[i].chan->sendq, w);
-    }
+    sel_enqueue(cases, m, lockorder, cw, &sel);
 
     /* ---- pass 5: park once for all cases */
     weft_spin_t *last = unlock_all(cases, lockorder, m, 1);
     int r = weft_waiter_park(&sel, last, deadline);
 
-    /* ---- pass 6: unlink the losers (the winner's waiter was popped) */
-    lock_all(cases, lockorder, m);
-    for (int k = 0; k < m; k++) {
-        int i = lockorder[k];
-        weft_waitq_remove(cases[i].dir == WEFT_RECV ? &cases[i].chan->recvq : &cases[i].chan->sendq,
-                          &cw[k]);
-    }
-    unlock_all(cases, lockorder, m, 0);
+    rc = sel_end(cases, m, lockorder, cw, &sel, r);
     free(heap);
+    return rc;
+}
 
-    switch (r) {
-    case WEFT_WAKE_OK:
-        return sel.index;
-    case WEFT_WAKE_CLOSED:
-        cases[sel.index].closed = 1;
-        return cases[sel.index].dir == WEFT_RECV ? sel.index : WEFT_ECLOSED;
-    default:
-        return r; /* WEFT_ETIMEDOUT, WEFT_ECANCELED */
+/* ---- external waiters (wait.h, ext.c) -----------------------------------
+ * Passes 1-4 as above, with the storage and the decisive waiter s->sel
+ * supplied by the caller; instead of parking, every lock is released and
+ * WEFT_EXT_PARKED returned.  sel's notify runs when a case fires (or a
+ * close wins); then weft_select_ext_end does pass 6.  dflt: a default
+ * case (WEFT_EAGAIN if nothing is ready, nothing queued). */
+int weft_select_ext(weft_select_ext_t *s, int dflt)
+{
+    int rc = sel_validate(s->cases, s->n, &s->m);
+    if (rc != WEFT_OK)
+        return rc;
+    sel_orders(s->cases, s->n, s->m, s->pollorder, s->lockorder);
+    rc = sel_poll(s->cases, s->m, s->pollorder, s->lockorder);
+    if (rc != SEL_NONE_READY)
+        return rc;
+    if (dflt || s->m == 0) {
+        unlock_all(s->cases, s->lockorder, s->m, 0);
+        /* no case at all and no default would wait forever: refused */
+        return dflt ? WEFT_EAGAIN : WEFT_EDEADLK;
     }
+    s->sel->index = -1;
+    sel_enqueue(s->cases, s->m, s->lockorder, s->cw, s->sel);
+    unlock_all(s->cases, s->lockorder, s->m, 0);
+    return WEFT_EXT_PARKED;
+}
+
+/* Once s->sel has been won (by a case, a close, or its owner's abort). */
+int weft_select_ext_end(weft_select_ext_t *s)
+{
+    int r = atomic_load_explicit(&s->sel->state, memory_order_acquire);
+    return sel_end(s->cases, s->m, s->lockorder, s->cw, s->sel, r);
 }

@@ -58,27 +58,44 @@ static int try_take(struct weft_sem *s)
     return 0;
 }
 
-int weft_sem_acquire_until(weft_sem_t *p, int64_t deadline)
+/* Step 1 under s->lock: take a permit (returns 1, unlocked), or
+ * announce a waiter (returns 0, s->lock held: the caller queues). */
+static int take_or_announce(struct weft_sem *s)
 {
-    if (!p)
-        return WEFT_EINVAL;
-    struct weft_sem *s = impl(p);
-    if (__builtin_expect(try_take(s), 1))
-        return WEFT_OK;
-
-    /* 1. under s->lock: take a permit, or announce a waiter */
     weft_spin_lock(&s->lock);
     for (;;) {
         if (try_take(s)) {
             weft_spin_unlock(&s->lock);
-            return WEFT_OK;
+            return 1;
         }
         int64_t c = 0;
         if (atomic_compare_exchange_weak_explicit(&s->count, &c, SEM_WAITERS,
                                                   memory_order_relaxed, memory_order_relaxed) ||
             c == SEM_WAITERS)
-            break;
+            return 0;
     }
+}
+
+/* Step 3, timed out or cancelled: unlink; restore invariant 2. */
+static void unqueue(struct weft_sem *s, weft_waiter_t *w)
+{
+    weft_spin_lock(&s->lock);
+    weft_waitq_remove(&s->q, w);
+    if (weft_waitq_empty(&s->q)) {
+        int64_t c = SEM_WAITERS;
+        atomic_compare_exchange_strong_explicit(&s->count, &c, 0,
+                                                memory_order_relaxed, memory_order_relaxed);
+    }
+    weft_spin_unlock(&s->lock);
+}
+
+int weft_sem_acquire_until(weft_sem_t *p, int64_t deadline)
+{
+    if (!p)
+        return WEFT_EINVAL;
+    struct weft_sem *s = impl(p);
+    if (__builtin_expect(try_take(s), 1) || take_or_announce(s))
+        return WEFT_OK;
 
     /* 2. enqueue and park */
     weft_waiter_t w;
@@ -87,17 +104,23 @@ int weft_sem_acquire_until(weft_sem_t *p, int64_t deadline)
     int r = weft_waiter_park(&w, &s->lock, deadline < 0 ? -1 : deadline);
     if (r == WEFT_WAKE_OK)
         return WEFT_OK; /* a permit was handed to us */
-
-    /* 3. timed out or cancelled: unlink; restore invariant 2 */
-    weft_spin_lock(&s->lock);
-    weft_waitq_remove(&s->q, &w);
-    if (weft_waitq_empty(&s->q)) {
-        int64_t c = SEM_WAITERS;
-        atomic_compare_exchange_strong_explicit(&s->count, &c, 0,
-                                                memory_order_relaxed, memory_order_relaxed);
-    }
-    weft_spin_unlock(&s->lock);
+    unqueue(s, &w);
     return r;
+}
+
+/* External waiters (wait.h). */
+int weft_sem_acquire_ext(struct weft_sem *s, weft_waiter_t *w)
+{
+    if (try_take(s) || take_or_announce(s))
+        return WEFT_OK;
+    weft_waitq_push(&s->q, w);
+    weft_spin_unlock(&s->lock);
+    return WEFT_EXT_PARKED;
+}
+
+void weft_sem_unqueue_ext(struct weft_sem *s, weft_waiter_t *w)
+{
+    unqueue(s, w);
 }
 
 int weft_sem_acquire(weft_sem_t *s)

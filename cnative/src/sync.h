@@ -70,4 +70,17 @@ struct weft_once {
  * whatever ended its wait).  No deadline. */
 int weft_mutex_lock_nocancel(struct weft_mutex *m);
 
+/* The forms for external waiters (wait.h, ext.c): complete now
+ * (WEFT_OK) or queue w and return WEFT_EXT_PARKED; never block. */
+int weft_mutex_lock_ext(struct weft_mutex *m, weft_waiter_t *w);
+void weft_mutex_unqueue_ext(struct weft_mutex *m, weft_waiter_t *w);
+int weft_rwlock_lock_ext(struct weft_rwlock *rw, int write, weft_waiter_t *w);
+void weft_rwlock_unqueue_ext(struct weft_rwlock *rw, weft_waiter_t *w);
+int weft_sem_acquire_ext(struct weft_sem *s, weft_waiter_t *w);
+void weft_sem_unqueue_ext(struct weft_sem *s, weft_waiter_t *w);
+int weft_wg_wait_ext(struct weft_wg *wg, weft_waiter_t *w);
+void weft_wg_unqueue_ext(struct weft_wg *wg, weft_waiter_t *w);
+int weft_cond_wait_ext(struct weft_cond *c, weft_mutex_t *m, weft_waiter_t *w);
+void weft_cond_unqueue_ext(struct weft_cond *c, weft_waiter_t *w);
+
 #endif /* WEFT_SYNC_H */

@@ -12,13 +12,9 @@
  */
 #include "runtime.h"
 
-void weft_waiter_init(weft_waiter_t *w, const char *what, void *obj)
+static void init_common(weft_waiter_t *w, const char *what, void *obj)
 {
     atomic_init(&w->state, WEFT_WAIT_PENDING);
-    w->co = weft_co_current();
-    w->kind = w->co ? WEFT_WAITER_CO : WEFT_WAITER_THREAD;
-    /* set before the waiter can be seen by anyone (wakers capture it) */
-    w->parker = w->co ? NULL : weft_parker_self();
     w->notify = NULL;
     w->token = NULL;
     w->next = w->prev = NULL;
@@ -33,6 +29,26 @@ void weft_waiter_init(weft_waiter_t *w, const char *what, void *obj)
     w->timer.index = -1;
     w->timer.heap = NULL;
     w->timer.waiter = w;
+}
+
+void weft_waiter_init(weft_waiter_t *w, const char *what, void *obj)
+{
+    init_common(w, what, obj);
+    w->co = weft_co_current();
+    w->kind = w->co ? WEFT_WAITER_CO : WEFT_WAITER_THREAD;
+    /* set before the waiter can be seen by anyone (wakers capture it) */
+    w->parker = w->co ? NULL : weft_parker_self();
+}
+
+void weft_waiter_init_external(weft_waiter_t *w, const char *what, void *obj,
+                               void (*notify)(weft_waiter_t *w), void *token)
+{
+    init_common(w, what, obj);
+    w->kind = WEFT_WAITER_EXTERNAL;
+    w->co = NULL;
+    w->parker = NULL;
+    w->notify = notify;
+    w->token = token;
 }
 
 /* Resumes the party behind a waiter whose outcome the caller is about to

@@ -107,6 +107,18 @@ struct weft_waiter {
 /* Sets kind from the caller: a coroutine if called on one, else a thread. */
 void weft_waiter_init(weft_waiter_t *w, const char *what, void *obj);
 
+/* An external waiter (ext.c): its owner keeps it in memory that outlives
+ * the wait, and learns of the outcome through notify(w), called once by
+ * whoever wins it.  The *_ext forms of the blocking operations (chan.c,
+ * select.c, mutex.c, sem.c, wg.c, rwlock.c, cond.c) take such a waiter:
+ * they complete at once (WEFT_OK, WEFT_ECLOSED...) or queue it and
+ * return WEFT_EXT_PARKED, never block; each has an *_unqueue_ext that
+ * takes the waiter off its queue again after its owner won it itself
+ * (a timeout or an interrupt on the Java side). */
+void weft_waiter_init_external(weft_waiter_t *w, const char *what, void *obj,
+                               void (*notify)(weft_waiter_t *w), void *token);
+#define WEFT_EXT_PARKED 3
+
 /* Blocks the caller until w is won; see the protocol above.  `unlock`
  * (may be NULL) is released once the caller has stopped running.
  * deadline: absolute weft_now() ns, or -1 for none.  A pending

@@ -86,6 +86,28 @@ int weft_wg_wait_until(weft_wg_t *p, int64_t deadline)
     return r;
 }
 
+/* External waiters (wait.h). */
+int weft_wg_wait_ext(struct weft_wg *wg, weft_waiter_t *w)
+{
+    if (atomic_load_explicit(&wg->count, memory_order_acquire) == 0)
+        return WEFT_OK;
+    weft_spin_lock(&wg->lock);
+    if (atomic_load_explicit(&wg->count, memory_order_relaxed) == 0) {
+        weft_spin_unlock(&wg->lock);
+        return WEFT_OK;
+    }
+    weft_waitq_push(&wg->q, w);
+    weft_spin_unlock(&wg->lock);
+    return WEFT_EXT_PARKED;
+}
+
+void weft_wg_unqueue_ext(struct weft_wg *wg, weft_waiter_t *w)
+{
+    weft_spin_lock(&wg->lock);
+    weft_waitq_remove(&wg->q, w);
+    weft_spin_unlock(&wg->lock);
+}
+
 int weft_wg_wait(weft_wg_t *wg)
 {
     return weft_wg_wait_until(wg, -1);

@@ -1,0 +1,398 @@
+/*
+ * ext.c - operations of parties outside the runtime: the two halves of
+ * every blocking operation, and the delivery of their wake-ups (ext.h has
+ * the protocol and the lifetime argument).
+ */
+#include "ext.h"
+
+#include <stdalign.h>
+#include <stdlib.h>
+
+enum { EXT_IDLE, EXT_CHAN_SEND, EXT_CHAN_RECV, EXT_SELECT, EXT_MUTEX, EXT_RWLOCK, EXT_SEM,
+       EXT_WG, EXT_COND };
+
+struct weft_ext {
+    weft_waiter_t w;              /* first: notify gets &x->w */
+    int op;                       /* EXT_*: what x is queued for (IDLE between operations) */
+    void *obj;                    /* what it is queued on */
+    int64_t token;
+    struct weft_ext *wake_next;   /* the wake queue's link */
+
+    int max_cases;
+    weft_case_t *cases;           /* max_cases each */
+    int *orders;                  /* 2 * max_cases */
+    weft_waiter_t *cw;
+    int64_t *vals;
+    weft_select_ext_t sel;
+
+    size_t elem_size;
+    alignas(16) unsigned char elem[];
+};
+
+/* ---- delivery ------------------------------------------------------------ */
+
+/* The bracket of a call by a Java thread (ext.h): 1 while inside; the
+ * token handed back.  Only Java threads ever set direct_on, and notify
+ * reads it on whatever thread wins the waiter. */
+static _Thread_local int direct_on;
+static _Thread_local int64_t direct_tok;
+
+/* The wake queue: a Treiber stack pushed with CAS and emptied whole with
+ * one exchange by the drainer, which keeps what it has not handed out yet
+ * in `stash` (oldest first).  No ABA: nothing is ever popped singly from
+ * the shared head. */
+static _Atomic(weft_ext_t *) wake_head;
+static _Atomic long wake_count;
+static weft_spin_t drain_lock = WEFT_SPIN_INIT; /* guards stash; one drainer at a time */
+static weft_ext_t *stash;
+
+/* The drainer, when it sleeps.  Dekker pair: the drainer stores
+ * drainer_sleeping = 1 then looks at wake_head; a pusher pushes then
+ * looks at drainer_sleeping (all sequentially consistent), so a push is
+ * never left behind a sleeping drainer. */
+static _Atomic(struct weft_parker *) drainer;
+static _Atomic int drainer_sleeping;
+static _Atomic int drainer_interrupt;
+
+static void wake_drainer(void)
+{
+    int one = 1;
+    if (atomic_load(&drainer_sleeping) && atomic_compare_exchange_strong(&drainer_sleeping, &one, 0))
+        weft_parker_unpark(atomic_load(&drainer));
+}
+
+static void notify(weft_waiter_t *w)
+{
+    weft_ext_t *x = (weft_ext_t *)w;
+    if (direct_on && !direct_tok) {
+        direct_tok = x->token; /* x is not touched again */
+        return;
+    }
+    weft_ext_t *head = atomic_load_explicit(&wake_head, memory_order_relaxed);
+    do
+        x->wake_next = head;
+    while (!atomic_compare_exchange_weak(&wake_head, &head, x));
+    atomic_fetch_add(&wake_count, 1);
+    wake_drainer();
+}
+
+void weft_ext_direct_begin(void)
+{
+    direct_on = 1;
+    direct_tok = 0;
+}
+
+int64_t weft_ext_direct_end(void)
+{
+    direct_on = 0;
+    int64_t t = direct_tok;
+    direct_tok = 0;
+    return t;
+}
+
+/* drain_lock held */
+static int take(int64_t *out, int max)
+{
+    if (!stash) {
+        weft_ext_t *l = atomic_exchange(&wake_head, NULL), *rev = NULL;
+        while (l) { /* newest first -> oldest first */
+            weft_ext_t *next = l->wake_next;
+            l->wake_next = rev;
+            rev = l;
+            l = next;
+        }
+        stash = rev;
+    }
+    int n = 0;
+    while (stash && n < max) {
+        weft_ext_t *x = stash;
+        stash = x->wake_next;
+        out[n++] = x->token; /* read before the owner can see it delivered */
+    }
+    if (n)
+        atomic_fetch_sub(&wake_count, n);
+    return n;
+}
+
+int weft_ext_wake_wait(int64_t *out, int max, int64_t deadline)
+{
+    if (!out || max <= 0)
+        return WEFT_EINVAL;
+    struct weft_parker *self = weft_parker_self();
+    if (!self)
+        return WEFT_ENOMEM;
+    for (;;) {
+        weft_spin_lock(&drain_lock);
+        int n = take(out, max);
+        weft_spin_unlock(&drain_lock);
+        if (n)
+            return n;
+        if (atomic_exchange(&drainer_interrupt, 0))
+            return 0;
+        if (deadline >= 0 && weft_now() >= deadline)
+            return 0;
+        atomic_store(&drainer, self);
+        atomic_store(&drainer_sleeping, 1);
+        if (!atomic_load(&wake_head) && !atomic_load(&drainer_interrupt))
+            weft_parker_wait(self, deadline);
+        atomic_store(&drainer_sleeping, 0);
+    }
+}
+
+void weft_ext_wake_interrupt(void)
+{
+    atomic_store(&drainer_interrupt, 1);
+    atomic_store(&drainer_sleeping, 1); /* force the unpark below */
+    wake_drainer();
+}
+
+long weft_ext_wake_pending(void)
+{
+    return atomic_load(&wake_count);
+}
+
+/* ---- records --------------------------------------------------------------- */
+
+static size_t align_up(size_t n, size_t a)
+{
+    return (n + a - 1) & ~(a - 1);
+}
+
+weft_ext_t *weft_ext_new(size_t elem_bytes, int max_cases)
+{
+    if (elem_bytes > WEFT_CHAN_ELEM_MAX || max_cases < 0 || max_cases > 4096)
+        return NULL;
+    size_t head = align_up(sizeof(weft_ext_t) + (elem_bytes ? elem_bytes : 1), 16);
+    size_t k = (size_t)max_cases;
+    size_t off_cases = head;
+    size_t off_cw = align_up(off_cases + k * sizeof(weft_case_t), 16);
+    size_t off_vals = align_up(off_cw + k * sizeof(weft_waiter_t), 16);
+    size_t off_orders = off_vals + k * sizeof(int64_t);
+    size_t total = off_orders + 2 * k * sizeof(int);
+    weft_ext_t *x = calloc(1, total);
+    if (!x)
+        return NULL;
+    char *base = (char *)x;
+    x->op = EXT_IDLE;
+    x->elem_size = elem_bytes;
+    x->max_cases = max_cases;
+    x->cases = (weft_case_t *)(base + off_cases);
+    x->cw = (weft_waiter_t *)(base + off_cw);
+    x->vals = (int64_t *)(base + off_vals);
+    x->orders = (int *)(base + off_orders);
+    atomic_init(&x->w.state, WEFT_WAIT_PENDING);
+    return x;
+}
+
+int weft_ext_free(weft_ext_t *x)
+{
+    if (!x)
+        return WEFT_EINVAL;
+    if (x->op != EXT_IDLE)
+        return WEFT_EBUSY;
+    free(x);
+    return WEFT_OK;
+}
+
+void *weft_ext_elem(weft_ext_t *x)
+{
+    return x->elem;
+}
+
+size_t weft_ext_elem_size(const weft_ext_t *x)
+{
+    return x->elem_size;
+}
+
+int weft_ext_max_cases(const weft_ext_t *x)
+{
+    return x->max_cases;
+}
+
+int64_t *weft_ext_case_values(weft_ext_t *x)
+{
+    return x->vals;
+}
+
+/* ---- step 1 ----------------------------------------------------------------- */
+
+static void arm(weft_ext_t *x, const char *what, void *obj, int64_t token)
+{
+    weft_waiter_init_external(&x->w, what, obj, notify, NULL);
+    x->obj = obj;
+    x->token = token;
+}
+
+/* x queued (r == WEFT_EXT_PARKED) or done with at once */
+static int started(weft_ext_t *x, int op, int r)
+{
+    x->op = r == WEFT_EXT_PARKED ? op : EXT_IDLE;
+    return r;
+}
+
+#define CHECK_START(x, token)                                                 \
+    do {                                                                      \
+        if (!(x) || (token) <= 0)                                             \
+            return WEFT_EINVAL;                                               \
+        if ((x)->op != EXT_IDLE)                                              \
+            return WEFT_EBUSY;                                                \
+    } while (0)
+
+int weft_ext_chan_send(weft_ext_t *x, weft_chan_t *c, int may_block, int64_t token)
+{
+    CHECK_START(x, token);
+    if (!c || c->elem_size > x->elem_size)
+        return WEFT_EINVAL;
+    arm(x, "chan send", c, token);
+    return started(x, EXT_CHAN_SEND, weft_chan_send_ext(c, x->elem, may_block ? &x->w : NULL));
+}
+
+int weft_ext_chan_recv(weft_ext_t *x, weft_chan_t *c, int may_block, int64_t token)
+{
+    CHECK_START(x, token);
+    if (!c || c->elem_size > x->elem_size)
+        return WEFT_EINVAL;
+    arm(x, "chan recv", c, token);
+    return started(x, EXT_CHAN_RECV, weft_chan_recv_ext(c, x->elem, may_block ? &x->w : NULL));
+}
+
+int weft_ext_select(weft_ext_t *x, int n, weft_chan_t *const *chans, const int *dirs, int dflt,
+                    int64_t token)
+{
+    CHECK_START(x, token);
+    if (n < 0 || n > x->max_cases || (n > 0 && (!chans || !dirs)))
+        return WEFT_EINVAL;
+    for (int i = 0; i < n; i++) {
+        if (chans[i] && chans[i]->elem_size > sizeof(int64_t))
+            return WEFT_EINVAL;
+        x->cases[i].chan = chans[i];
+        x->cases[i].dir = dirs[i];
+        x->cases[i].elem = &x->vals[i];
+        x->cases[i].closed = 0;
+    }
+    arm(x, "select", x->cases, token);
+    x->w.index = -1;
+    x->sel.cases = x->cases;
+    x->sel.n = n;
+    x->sel.m = 0;
+    x->sel.pollorder = x->orders;
+    x->sel.lockorder = x->orders + x->max_cases;
+    x->sel.cw = x->cw;
+    x->sel.sel = &x->w;
+    return started(x, EXT_SELECT, weft_select_ext(&x->sel, dflt));
+}
+
+int weft_ext_select_closed(const weft_ext_t *x, int index)
+{
+    return index >= 0 && index < x->sel.n && x->cases[index].closed;
+}
+
+int weft_ext_mutex_lock(weft_ext_t *x, struct weft_mutex *m, int64_t token)
+{
+    CHECK_START(x, token);
+    if (!m)
+        return WEFT_EINVAL;
+    arm(x, "mutex", m, token);
+    return started(x, EXT_MUTEX, weft_mutex_lock_ext(m, &x->w));
+}
+
+int weft_ext_rwlock_lock(weft_ext_t *x, struct weft_rwlock *rw, int write, int64_t token)
+{
+    CHECK_START(x, token);
+    if (!rw)
+        return WEFT_EINVAL;
+    arm(x, write ? "rwlock write" : "rwlock read", rw, token);
+    return started(x, EXT_RWLOCK, weft_rwlock_lock_ext(rw, write, &x->w));
+}
+
+int weft_ext_sem_acquire(weft_ext_t *x, struct weft_sem *s, int64_t token)
+{
+    CHECK_START(x, token);
+    if (!s)
+        return WEFT_EINVAL;
+    arm(x, "sem", s, token);
+    return started(x, EXT_SEM, weft_sem_acquire_ext(s, &x->w));
+}
+
+int weft_ext_wg_wait(weft_ext_t *x, struct weft_wg *wg, int64_t token)
+{
+    CHECK_START(x, token);
+    if (!wg)
+        return WEFT_EINVAL;
+    arm(x, "waitgroup", wg, token);
+    return started(x, EXT_WG, weft_wg_wait_ext(wg, &x->w));
+}
+
+int weft_ext_cond_wait(weft_ext_t *x, struct weft_cond *c, weft_mutex_t *m, int64_t token)
+{
+    CHECK_START(x, token);
+    if (!c || !m)
+        return WEFT_EINVAL;
+    arm(x, "cond", c, token);
+    return started(x, EXT_COND, weft_cond_wait_ext(c, m, &x->w));
+}
+
+/* ---- steps 2 and 3 ---------------------------------------------------------- */
+
+static int settled_state(int s)
+{
+    return s != WEFT_WAIT_PENDING && s != WEFT_WAIT_CLAIMED;
+}
+
+int weft_ext_settled(const weft_ext_t *x)
+{
+    return settled_state(atomic_load_explicit(&((weft_ext_t *)x)->w.state, memory_order_acquire));
+}
+
+int weft_ext_abort(weft_ext_t *x, int reason)
+{
+    if (!x || x->op == EXT_IDLE || (reason != WEFT_ETIMEDOUT && reason != WEFT_ECANCELED))
+        return 0;
+    if (!weft_waiter_claim(&x->w))
+        return 0;
+    /* Won: no notify will run.  Publish the outcome, then leave the
+     * queue the way the blocking form would after a timeout. */
+    atomic_store_explicit(&x->w.state, reason, memory_order_release);
+    switch (x->op) {
+    case EXT_CHAN_SEND:
+        weft_chan_unqueue_ext(x->obj, WEFT_SEND, &x->w);
+        break;
+    case EXT_CHAN_RECV:
+        weft_chan_unqueue_ext(x->obj, WEFT_RECV, &x->w);
+        break;
+    case EXT_SELECT:
+        break; /* weft_ext_result unlinks every case */
+    case EXT_MUTEX:
+        weft_mutex_unqueue_ext(x->obj, &x->w);
+        break;
+    case EXT_RWLOCK:
+        weft_rwlock_unqueue_ext(x->obj, &x->w);
+        break;
+    case EXT_SEM:
+        weft_sem_unqueue_ext(x->obj, &x->w);
+        break;
+    case EXT_WG:
+        weft_wg_unqueue_ext(x->obj, &x->w);
+        break;
+    case EXT_COND:
+        weft_cond_unqueue_ext(x->obj, &x->w);
+        break;
+    }
+    return 1;
+}
+
+int weft_ext_result(weft_ext_t *x)
+{
+    if (!x || x->op == EXT_IDLE)
+        return WEFT_EINVAL;
+    int s = atomic_load_explicit(&x->w.state, memory_order_acquire);
+    if (!settled_state(s))
+        return WEFT_EAGAIN;
+    int r;
+    if (x->op == EXT_SELECT)
+        r = weft_select_ext_end(&x->sel);
+    else
+        r = s == WEFT_WAKE_OK ? WEFT_OK : s == WEFT_WAKE_CLOSED ? WEFT_ECLOSED : s;
+    x->op = EXT_IDLE;
+    return r;
+}
