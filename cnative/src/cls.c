@@ -11,12 +11,25 @@
  */
 #include "runtime.h"
 
+#include <pthread.h>
+#include <stdlib.h>
+
 #define WEFT_CLS_DTOR_ROUNDS 4
 
 static _Atomic unsigned nkeys;
 static void (*_Atomic dtors[WEFT_CLS_MAX])(void *);
 static _Atomic int deleted[WEFT_CLS_MAX];
-static _Thread_local void *thread_slots[WEFT_CLS_MAX];
+/* Plain threads' values: allocated on a thread's first set, freed at its
+ * exit.  A pointer, not the array: the JNI library's static TLS block
+ * must stay small (jni_runtime.c, dl_error). */
+static _Thread_local void **thread_slots;
+static pthread_key_t slots_key;
+static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
+
+static void slots_key_create(void)
+{
+    pthread_key_create(&slots_key, free);
+}
 
 int weft_key_create(weft_key_t *key, void (*dtor)(void *))
 {
@@ -44,7 +57,7 @@ void *weft_getspecific(weft_key_t key)
 {
     struct weft_co *co = weft_co_current();
     if (!co)
-        return key < WEFT_CLS_MAX ? thread_slots[key] : NULL;
+        return key < WEFT_CLS_MAX && thread_slots ? thread_slots[key] : NULL;
     return key < co->cls_n ? co->cls[key] : NULL; /* a key newer than the coroutine: unset */
 }
 
@@ -54,6 +67,12 @@ int weft_setspecific(weft_key_t key, const void *value)
         return WEFT_EINVAL;
     struct weft_co *co = weft_co_current();
     if (!co) {
+        if (!thread_slots) {
+            if (!(thread_slots = calloc(WEFT_CLS_MAX, sizeof *thread_slots)))
+                return WEFT_ENOMEM;
+            pthread_once(&slots_once, slots_key_create);
+            pthread_setspecific(slots_key, thread_slots); /* frees it at thread exit */
+        }
         thread_slots[key] = (void *)value;
         return WEFT_OK;
     }

@@ -11,6 +11,7 @@
 #include "weft_jni.h"
 #include "ext.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -325,24 +326,40 @@ int weft_jni_go(int64_t fn, int64_t arg)
     return weft_go((void *(*)(void *))(intptr_t)fn, (void *)(intptr_t)arg);
 }
 
-static _Thread_local char dl_error[256];
+/* Per thread, on the heap: the JNI library's static TLS block must stay
+ * small (dlopen'ed libraries with initial-exec TLS share a surplus of a
+ * few hundred bytes with the JVM's own; 256 bytes more made the JVM
+ * refuse to load it: "cannot allocate memory in static TLS block"). */
+#define DL_ERROR_MAX 256
+static _Thread_local char *dl_error;
+
+__attribute__((format(printf, 1, 2))) static void set_dl_error(const char *fmt, ...)
+{
+    if (!dl_error && !(dl_error = malloc(DL_ERROR_MAX)))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dl_error, DL_ERROR_MAX, fmt, ap);
+    va_end(ap);
+}
 
 int64_t weft_jni_dlsym(const char *path, const char *symbol)
 {
-    dl_error[0] = 0;
+    if (dl_error)
+        dl_error[0] = 0;
     if (!path || !symbol) {
-        strcpy(dl_error, "path and symbol must not be null");
+        set_dl_error("path and symbol must not be null");
         return 0;
     }
 #if defined(_WIN32)
     HMODULE lib = LoadLibraryA(path);
     if (!lib) {
-        snprintf(dl_error, sizeof dl_error, "LoadLibrary(%s) failed: error %lu", path, GetLastError());
+        set_dl_error("LoadLibrary(%s) failed: error %lu", path, (unsigned long)GetLastError());
         return 0;
     }
     FARPROC p = GetProcAddress(lib, symbol);
     if (!p) {
-        snprintf(dl_error, sizeof dl_error, "%s: no symbol %s (error %lu)", path, symbol, GetLastError());
+        set_dl_error("%s: no symbol %s (error %lu)", path, symbol, (unsigned long)GetLastError());
         return 0;
     }
     return (int64_t)(intptr_t)p;
@@ -350,14 +367,14 @@ int64_t weft_jni_dlsym(const char *path, const char *symbol)
     void *lib = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
     if (!lib) {
         const char *e = dlerror();
-        snprintf(dl_error, sizeof dl_error, "%s", e ? e : "dlopen failed");
+        set_dl_error("%s", e ? e : "dlopen failed");
         return 0;
     }
     dlerror();
     void *p = dlsym(lib, symbol);
     if (!p) {
         const char *e = dlerror();
-        snprintf(dl_error, sizeof dl_error, "%s", e ? e : "symbol not found");
+        set_dl_error("%s", e ? e : "symbol not found");
         return 0;
     }
     return (int64_t)(intptr_t)p;
@@ -366,5 +383,5 @@ int64_t weft_jni_dlsym(const char *path, const char *symbol)
 
 const char *weft_jni_dlerror(void)
 {
-    return dl_error;
+    return dl_error ? dl_error : "";
 }
