@@ -265,6 +265,13 @@ WEFT_JNI_EXPORT int weft_jni_overflow_for_test(int64_t stack_bytes);
  * they claim: faults taken while Weft's handler is the installed one. */
 WEFT_JNI_EXPORT int weft_jni_segv_handler_is_weft(void);
 
+/* TEST ONLY.  A C coroutine body for weft_jni_go: sends 1, 2, ..., n on
+ * the 8-byte channel ch (a reference the caller retained for it), closes
+ * it, releases the reference.  The arg for weft_jni_go comes from
+ * weft_jni_test_producer_arg(ch, n) (0 if out of memory). */
+WEFT_JNI_EXPORT int64_t weft_jni_test_producer_fn(void);
+WEFT_JNI_EXPORT int64_t weft_jni_test_producer_arg(int64_t ch, int64_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -385,3 +385,37 @@ const char *weft_jni_dlerror(void)
 {
     return dl_error ? dl_error : "";
 }
+
+/* ---- test support ------------------------------------------------------------ */
+
+struct producer_arg {
+    weft_chan_t *ch;
+    int64_t n;
+};
+
+static void *test_producer(void *p)
+{
+    struct producer_arg a = *(struct producer_arg *)p;
+    free(p);
+    for (int64_t i = 1; i <= a.n; i++)
+        if (weft_chan_send(a.ch, &i) != WEFT_OK)
+            break;
+    weft_chan_close(a.ch);
+    weft_chan_release(a.ch);
+    return NULL;
+}
+
+int64_t weft_jni_test_producer_fn(void)
+{
+    return (int64_t)(intptr_t)test_producer;
+}
+
+int64_t weft_jni_test_producer_arg(int64_t ch, int64_t n)
+{
+    struct producer_arg *a = malloc(sizeof *a);
+    if (!a)
+        return 0;
+    a->ch = H(weft_chan_t, ch);
+    a->n = n;
+    return (int64_t)(intptr_t)a;
+}

@@ -5,10 +5,13 @@ import dev.weft.jni.WeftJni;
 /**
  * Entry point to Weft: Go-style concurrency for Java on a native C core.
  *
- * <p>This first version exposes the native library's identity; the
- * coroutine, channel and synchronisation API follows. {@link NativeSequence}
- * shows the native core at work: its values are computed by C code running
- * inside a native Weft generator.
+ * <p>{@link #go(Runnable)} starts a {@link Coroutine} (a virtual thread);
+ * coroutines talk over {@link Chan}nels and {@link Select}, and coordinate
+ * with {@link WaitGroup}, {@link Mutex}, {@link RwLock}, {@link Semaphore},
+ * {@link Once}, {@link Timer}, {@link Ticker} and {@link Scope}. Channels
+ * and locks are Weft's native ones, shared with C coroutines
+ * ({@link LongChan}, {@link RecordChan}, {@link #goNative(long, long)}).
+ * Blocking always parks the virtual thread; no native call blocks.
  *
  * <p>The native library is loaded, by JavaCPP's {@code Loader}, the first
  * time any Weft class needs it; it comes from the
@@ -33,6 +36,86 @@ public final class Weft {
     public static String version() {
         Native.ensureLoaded();
         return WeftJni.weft_jni_version();
+    }
+
+    /**
+     * Starts {@code body} in a new coroutine.
+     *
+     * @param body what it runs
+     * @return the coroutine
+     */
+    public static Coroutine<Void> go(Runnable body) {
+        return Coroutine.builder().start(body);
+    }
+
+    /**
+     * Starts {@code body} in a new coroutine whose result
+     * {@link Coroutine#join()} returns.
+     *
+     * @param body what it runs
+     * @param <T>  the result type
+     * @return the coroutine
+     */
+    public static <T> Coroutine<T> go(java.util.concurrent.Callable<T> body) {
+        return Coroutine.builder().start(body);
+    }
+
+    /**
+     * Sleeps for {@code d} (parks the virtual thread).
+     *
+     * @param d how long; zero or negative returns at once
+     * @throws InterruptedException if interrupted ({@link CancelledException}
+     *                              if the coroutine was cancelled)
+     */
+    public static void sleep(java.time.Duration d) throws InterruptedException {
+        java.util.Objects.requireNonNull(d, "duration is null");
+        try {
+            if (!d.isNegative() && !d.isZero()) {
+                Thread.sleep(d);
+            }
+        } catch (InterruptedException e) {
+            throw Coroutine.interruptedOrCancelled();
+        }
+    }
+
+    /**
+     * Starts a native C coroutine on Weft's scheduler: runs
+     * {@code void *fn(void *arg)} detached. The address comes from
+     * {@link #nativeSymbol(String, String)} (or from your own JNI code).
+     *
+     * @param fnAddress the C function's address
+     * @param arg       its argument (a pointer or a number, as the function expects)
+     * @throws IllegalArgumentException if fnAddress is 0
+     */
+    public static void goNative(long fnAddress, long arg) {
+        if (fnAddress == 0) {
+            throw new IllegalArgumentException("fnAddress is 0");
+        }
+        Parking.ensureStarted();
+        int r = WeftJni.weft_jni_go(fnAddress, arg);
+        if (r != WeftJni.WEFT_JNI_OK) {
+            throw new WeftException("weft_go", r);
+        }
+    }
+
+    /**
+     * The address of a C function in a shared library, which is loaded (and
+     * stays loaded) for it: for {@link #goNative(long, long)}.
+     *
+     * @param libraryPath the library file
+     * @param symbol      the function's name
+     * @return its address
+     * @throws UnsatisfiedLinkError if the library or the symbol cannot be found
+     */
+    public static long nativeSymbol(String libraryPath, String symbol) {
+        java.util.Objects.requireNonNull(libraryPath, "libraryPath is null");
+        java.util.Objects.requireNonNull(symbol, "symbol is null");
+        Native.ensureLoaded();
+        long a = WeftJni.weft_jni_dlsym(libraryPath, symbol);
+        if (a == 0) {
+            throw new UnsatisfiedLinkError("weft: " + WeftJni.weft_jni_dlerror());
+        }
+        return a;
     }
 
     /**

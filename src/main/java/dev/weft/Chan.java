@@ -1,0 +1,280 @@
+package dev.weft;
+
+import dev.weft.jni.WeftJni;
+
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.concurrent.CancellationException;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * A Go channel of Java objects, on Weft's native channel: unbuffered
+ * ({@link #make()}, a true rendezvous: {@code send} returns only once a
+ * receiver has taken the value) or buffered ({@link #make(int)}).
+ *
+ * <pre>{@code
+ * Chan<String> ch = Chan.make();
+ * Weft.go(() -> { ch.send("hello"); ch.close(); });
+ * for (String s : ch) System.out.println(s);   // ends when closed and drained
+ * }</pre>
+ *
+ * <p>Any non-null object travels. Values from one sender arrive in the
+ * order sent. A closed channel refuses sends ({@link ChanClosedException})
+ * and still delivers what it buffered before receives report it closed.
+ * Blocking operations park the calling (virtual) thread, never pin it, and
+ * throw {@link InterruptedException} when interrupted ({@link
+ * CancelledException} when the {@link Coroutine} is cancelled).
+ *
+ * <p>The native channel is freed by a {@link java.lang.ref.Cleaner} once
+ * this object is unreachable; there is nothing to release by hand.
+ * {@link #close()} is Go's close, a message to the receivers.
+ *
+ * @param <T> the element type
+ */
+public final class Chan<T> implements Iterable<T> {
+    final NativeChan core;
+
+    private Chan(int cap) {
+        core = new NativeChan(this, 8, cap, true);
+    }
+
+    /** @param <T> element type @return a new unbuffered channel */
+    public static <T> Chan<T> make() {
+        return new Chan<>(0);
+    }
+
+    /**
+     * @param capacity buffer size; 0 for unbuffered
+     * @param <T>      element type
+     * @return a new channel
+     * @throws IllegalArgumentException if capacity is negative
+     */
+    public static <T> Chan<T> make(int capacity) {
+        return new Chan<>(capacity);
+    }
+
+    /**
+     * Sends {@code value}, waiting for room (or, unbuffered, for a receiver).
+     *
+     * @param value the value, not null
+     * @throws ChanClosedException  if the channel is closed
+     * @throws InterruptedException if interrupted while waiting (nothing was sent)
+     */
+    public void send(T value) throws InterruptedException {
+        if (!sendSlot(value, Long.MAX_VALUE, true)) {
+            throw new IllegalStateException("unreachable");
+        }
+    }
+
+    /**
+     * Sends {@code value} unless that would take longer than {@code timeout}.
+     *
+     * @param value   the value, not null
+     * @param timeout how long to wait at most
+     * @return true if sent, false on timeout (nothing was sent)
+     * @throws ChanClosedException  if the channel is closed
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public boolean send(T value, Duration timeout) throws InterruptedException {
+        return sendSlot(value, Parking.deadline(timeout), true);
+    }
+
+    /**
+     * Sends {@code value} only if that needs no waiting.
+     *
+     * @param value the value, not null
+     * @return true if sent
+     * @throws ChanClosedException if the channel is closed
+     */
+    public boolean trySend(T value) {
+        try {
+            return sendSlot(value, Long.MAX_VALUE, false);
+        } catch (InterruptedException e) {
+            throw new AssertionError("a try never waits", e);
+        }
+    }
+
+    private boolean sendSlot(T value, long deadline, boolean mayBlock) throws InterruptedException {
+        Objects.requireNonNull(value, "Chan does not carry null (Go's zero values have no Java twin)");
+        long id = Slots.put(value);
+        int r;
+        try {
+            r = core.send(this, id, deadline, mayBlock);
+        } catch (InterruptedException | RuntimeException e) {
+            Slots.drop(id);
+            throw e;
+        }
+        if (r == WeftJni.WEFT_JNI_OK) {
+            return true;
+        }
+        Slots.drop(id);
+        if (r == WeftJni.WEFT_JNI_ECLOSED) {
+            throw new ChanClosedException("send on a closed channel");
+        }
+        if (r == WeftJni.WEFT_JNI_EAGAIN || r == WeftJni.WEFT_JNI_ETIMEDOUT) {
+            return false;
+        }
+        throw NativeChan.failure("Chan.send", r);
+    }
+
+    /**
+     * Receives the next value, waiting for one.
+     *
+     * @return the value
+     * @throws ChanClosedException  if the channel is closed and drained
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public T recv() throws InterruptedException {
+        return recvOk().orElseThrow(() -> new ChanClosedException("receive from a closed channel"));
+    }
+
+    /**
+     * Receives the next value, telling "closed" apart from a value (Go's
+     * {@code v, ok := <-ch}).
+     *
+     * @return the value, or empty once the channel is closed and drained
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public Optional<T> recvOk() throws InterruptedException {
+        Parking.Waiter w = Parking.waiter();
+        int r = core.recv(this, w, Long.MAX_VALUE, true);
+        return Optional.ofNullable(received(w, r, false));
+    }
+
+    /**
+     * Receives a value if one comes within {@code timeout}.
+     *
+     * @param timeout how long to wait at most
+     * @return the value, or null on timeout
+     * @throws ChanClosedException  if the channel is closed and drained
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public T recv(Duration timeout) throws InterruptedException {
+        Parking.Waiter w = Parking.waiter();
+        int r = core.recv(this, w, Parking.deadline(timeout), true);
+        return received(w, r, true);
+    }
+
+    /**
+     * Receives a value only if one is ready.
+     *
+     * @return the value, or null if none is ready
+     * @throws ChanClosedException if the channel is closed and drained
+     */
+    public T tryRecv() {
+        Parking.Waiter w = Parking.waiter();
+        try {
+            return received(w, core.recv(this, w, Long.MAX_VALUE, false), true);
+        } catch (InterruptedException e) {
+            throw new AssertionError("a try never waits", e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private T received(Parking.Waiter w, int r, boolean closedThrows) {
+        if (r == WeftJni.WEFT_JNI_OK) {
+            return (T) Slots.take(WeftJni.weft_jni_op_value(w.op));
+        }
+        if (r == WeftJni.WEFT_JNI_ECLOSED) {
+            if (closedThrows) {
+                throw new ChanClosedException("receive from a closed channel");
+            }
+            return null;
+        }
+        if (r == WeftJni.WEFT_JNI_EAGAIN || r == WeftJni.WEFT_JNI_ETIMEDOUT) {
+            return null;
+        }
+        throw NativeChan.failure("Chan.recv", r);
+    }
+
+    /**
+     * Closes the channel (Go's {@code close}): later sends fail, receivers
+     * drain what is buffered and then see it closed; every waiting party
+     * wakes.
+     *
+     * @throws ChanClosedException if it was already closed
+     */
+    public void close() {
+        if (!core.close(this)) {
+            throw new ChanClosedException("close of a closed channel");
+        }
+    }
+
+    /** @return true once {@link #close()} was called */
+    public boolean isClosed() {
+        return core.isClosed(this);
+    }
+
+    /** @return values buffered now */
+    public int len() {
+        return core.len(this);
+    }
+
+    /** @return the buffer size (0: unbuffered) */
+    public int cap() {
+        return core.cap(this);
+    }
+
+    /**
+     * Iterates by receiving until the channel is closed and drained. An
+     * interrupt ends the iteration with a {@link CancellationException}
+     * (the interrupt stays set).
+     */
+    @Override
+    public Iterator<T> iterator() {
+        return new Iterator<>() {
+            private T next;
+            private boolean ended;
+
+            @Override
+            public boolean hasNext() {
+                if (next != null) {
+                    return true;
+                }
+                if (ended) {
+                    return false;
+                }
+                try {
+                    Optional<T> v = recvOk();
+                    if (v.isEmpty()) {
+                        ended = true;
+                        return false;
+                    }
+                    next = v.get();
+                    return true;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    CancellationException c = new CancellationException("interrupted while receiving");
+                    c.initCause(e);
+                    throw c;
+                }
+            }
+
+            @Override
+            public T next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException("channel closed and drained");
+                }
+                T v = next;
+                next = null;
+                return v;
+            }
+        };
+    }
+
+    /** @return a sequential stream of the values received until the channel is closed and drained */
+    public Stream<T> stream() {
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(iterator(), Spliterator.ORDERED | Spliterator.NONNULL), false);
+    }
+
+    @Override
+    public String toString() {
+        return "Chan[cap=" + cap() + ", len=" + len() + (isClosed() ? ", closed" : "") + "]";
+    }
+}

@@ -1,0 +1,154 @@
+package dev.weft;
+
+import dev.weft.jni.WeftJni;
+
+import java.time.Duration;
+import java.util.OptionalLong;
+
+/**
+ * A channel of {@code long} values that Java coroutines and native C
+ * coroutines share: the same {@code weft_chan_t} of 8-byte elements
+ * ({@code int64_t} on the C side). Semantics as {@link Chan}.
+ *
+ * <p>Hand it to C with {@link #retainNative()}: the C code gets its own
+ * reference, which it drops with {@code weft_chan_release}.
+ */
+public final class LongChan {
+    final NativeChan core;
+
+    private LongChan(int cap) {
+        core = new NativeChan(this, 8, cap, false);
+    }
+
+    /**
+     * @param capacity buffer size; 0 for unbuffered
+     * @return a new channel of longs
+     */
+    public static LongChan make(int capacity) {
+        return new LongChan(capacity);
+    }
+
+    /**
+     * @param value the value
+     * @throws ChanClosedException  if closed
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public void send(long value) throws InterruptedException {
+        check(core.send(this, value, Long.MAX_VALUE, true), "send");
+    }
+
+    /**
+     * @param value   the value
+     * @param timeout how long to wait at most
+     * @return false on timeout
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public boolean send(long value, Duration timeout) throws InterruptedException {
+        return check(core.send(this, value, Parking.deadline(timeout), true), "send");
+    }
+
+    /** @param value the value @return true if sent without waiting */
+    public boolean trySend(long value) {
+        try {
+            return check(core.send(this, value, Long.MAX_VALUE, false), "send");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * @return the next value
+     * @throws ChanClosedException  if closed and drained
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public long recv() throws InterruptedException {
+        OptionalLong v = recvOk();
+        if (v.isEmpty()) {
+            throw new ChanClosedException("receive from a closed channel");
+        }
+        return v.getAsLong();
+    }
+
+    /**
+     * @return the next value, or empty once closed and drained
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public OptionalLong recvOk() throws InterruptedException {
+        Parking.Waiter w = Parking.waiter();
+        int r = core.recv(this, w, Long.MAX_VALUE, true);
+        if (r == WeftJni.WEFT_JNI_OK) {
+            return OptionalLong.of(WeftJni.weft_jni_op_value(w.op));
+        }
+        if (r == WeftJni.WEFT_JNI_ECLOSED) {
+            return OptionalLong.empty();
+        }
+        throw NativeChan.failure("LongChan.recv", r);
+    }
+
+    /**
+     * @return a value if one is ready, else empty
+     * @throws ChanClosedException if closed and drained
+     */
+    public OptionalLong tryRecv() {
+        Parking.Waiter w = Parking.waiter();
+        int r;
+        try {
+            r = core.recv(this, w, Long.MAX_VALUE, false);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        if (r == WeftJni.WEFT_JNI_OK) {
+            return OptionalLong.of(WeftJni.weft_jni_op_value(w.op));
+        }
+        if (r == WeftJni.WEFT_JNI_ECLOSED) {
+            throw new ChanClosedException("receive from a closed channel");
+        }
+        return OptionalLong.empty();
+    }
+
+    private boolean check(int r, String what) {
+        if (r == WeftJni.WEFT_JNI_OK) {
+            return true;
+        }
+        if (r == WeftJni.WEFT_JNI_ECLOSED) {
+            throw new ChanClosedException(what + " on a closed channel");
+        }
+        if (r == WeftJni.WEFT_JNI_EAGAIN || r == WeftJni.WEFT_JNI_ETIMEDOUT) {
+            return false;
+        }
+        throw NativeChan.failure("LongChan." + what, r);
+    }
+
+    /** Go's close. @throws ChanClosedException if already closed */
+    public void close() {
+        if (!core.close(this)) {
+            throw new ChanClosedException("close of a closed channel");
+        }
+    }
+
+    /** @return true once closed */
+    public boolean isClosed() {
+        return core.isClosed(this);
+    }
+
+    /** @return values buffered now */
+    public int len() {
+        return core.len(this);
+    }
+
+    /** @return the buffer size */
+    public int cap() {
+        return core.cap(this);
+    }
+
+    /**
+     * A new reference to the native channel for C code: the address of its
+     * {@code weft_chan_t}, valid until C calls {@code weft_chan_release}
+     * on it (whatever happens to this Java object meanwhile).
+     *
+     * @return the {@code weft_chan_t *}, as a long
+     */
+    public long retainNative() {
+        return core.retain(this);
+    }
+}

@@ -1,0 +1,139 @@
+package dev.weft;
+
+import dev.weft.jni.WeftJni;
+
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+
+/**
+ * The native channel under {@link Chan}, {@link LongChan} and
+ * {@link RecordChan}: owns one reference to a {@code weft_chan_t}, dropped
+ * by a {@link Cleaner} once the Java channel is unreachable (for a channel
+ * of objects, after discarding the objects still buffered in it).
+ */
+final class NativeChan {
+    final long handle;
+    final long elemSize;
+    final boolean objects;
+    private final Cleaner.Cleanable cleanable;
+
+    NativeChan(Object owner, long elemSize, int cap, boolean objects) {
+        if (cap < 0) {
+            throw new IllegalArgumentException("channel capacity must be >= 0, not " + cap);
+        }
+        Parking.ensureStarted();
+        long h = WeftJni.weft_jni_chan_make(elemSize, cap);
+        if (h == WeftJni.WEFT_JNI_ENOMEM) {
+            throw new OutOfMemoryError("weft: no memory for a channel of capacity " + cap);
+        }
+        if (h <= 0) {
+            throw new WeftException("weft_jni_chan_make(" + elemSize + ", " + cap + ")", (int) h);
+        }
+        this.handle = h;
+        this.elemSize = elemSize;
+        this.objects = objects;
+        this.cleanable = Parking.CLEANER.register(owner, new Release(h, objects));
+    }
+
+    private record Release(long handle, boolean objects) implements Runnable {
+        @Override
+        public void run() {
+            if (objects) {
+                // nobody can receive them any more: let the objects go
+                long op = WeftJni.weft_jni_op_new(8, 0);
+                if (op > 0) {
+                    while ((short) WeftJni.weft_jni_chan_recv(op, handle, 0, 1) == WeftJni.WEFT_JNI_OK) {
+                        Slots.drop(WeftJni.weft_jni_op_value(op));
+                    }
+                    WeftJni.weft_jni_op_free(op);
+                }
+            }
+            WeftJni.weft_jni_chan_release(handle);
+        }
+    }
+
+    /** Sends an 8-byte element; a native status (OK, ECLOSED, EAGAIN, ETIMEDOUT). */
+    int send(Object owner, long value, long deadline, boolean mayBlock) throws InterruptedException {
+        Parking.Waiter w = Parking.waiter();
+        try {
+            int r = Parking.status(WeftJni.weft_jni_chan_send(w.op, handle, value, mayBlock ? 1 : 0, w.token));
+            return r == Parking.PARKED ? Parking.await(w, deadline, true) : r;
+        } finally {
+            Reference.reachabilityFence(owner);
+        }
+    }
+
+    /** Receives into the waiter's op record; a native status. */
+    int recv(Object owner, Parking.Waiter w, long deadline, boolean mayBlock) throws InterruptedException {
+        try {
+            int r = Parking.status(WeftJni.weft_jni_chan_recv(w.op, handle, mayBlock ? 1 : 0, w.token));
+            return r == Parking.PARKED ? Parking.await(w, deadline, true) : r;
+        } finally {
+            Reference.reachabilityFence(owner);
+        }
+    }
+
+    /** Sends a record (elemSize bytes). */
+    int sendBytes(Object owner, byte[] rec, long deadline, boolean mayBlock) throws InterruptedException {
+        Parking.Waiter w = Parking.waiter();
+        w.ensureElem(elemSize);
+        WeftJni.weft_jni_op_set_bytes(w.op, rec, rec.length);
+        // weft_jni_chan_send copies `value` over the element of an 8-byte channel
+        long value = elemSize == 8
+                ? java.nio.ByteBuffer.wrap(rec).order(java.nio.ByteOrder.nativeOrder()).getLong(0) : 0;
+        try {
+            int r = Parking.status(WeftJni.weft_jni_chan_send(w.op, handle, value, mayBlock ? 1 : 0, w.token));
+            return r == Parking.PARKED ? Parking.await(w, deadline, true) : r;
+        } finally {
+            Reference.reachabilityFence(owner);
+        }
+    }
+
+    /** Closes the channel; false if it already was. */
+    boolean close(Object owner) {
+        try {
+            int r = Parking.status(WeftJni.weft_jni_chan_close(handle));
+            return r == WeftJni.WEFT_JNI_OK;
+        } finally {
+            Reference.reachabilityFence(owner);
+        }
+    }
+
+    boolean isClosed(Object owner) {
+        try {
+            return WeftJni.weft_jni_chan_is_closed(handle) == 1;
+        } finally {
+            Reference.reachabilityFence(owner);
+        }
+    }
+
+    int len(Object owner) {
+        try {
+            return (int) WeftJni.weft_jni_chan_len(handle);
+        } finally {
+            Reference.reachabilityFence(owner);
+        }
+    }
+
+    int cap(Object owner) {
+        try {
+            return (int) WeftJni.weft_jni_chan_cap(handle);
+        } finally {
+            Reference.reachabilityFence(owner);
+        }
+    }
+
+    /** A new native reference for C code (weft_chan_release it there). */
+    long retain(Object owner) {
+        try {
+            WeftJni.weft_jni_chan_retain(handle);
+            return handle;
+        } finally {
+            Reference.reachabilityFence(owner);
+        }
+    }
+
+    static RuntimeException failure(String what, int status) {
+        return new WeftException(what, status);
+    }
+}

@@ -1,0 +1,234 @@
+package dev.weft;
+
+import dev.weft.jni.WeftJni;
+
+import java.lang.ref.Cleaner;
+import java.lang.ref.WeakReference;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * How a Java thread waits on Weft's native channels and locks without
+ * blocking inside a native call (cnative/src/ext.h has the native half).
+ *
+ * <p>Each thread that ever waits gets a {@link Waiter}: a native op record
+ * (the external waiter and its element buffer) and a token, the number by
+ * which native code names the thread when it completes its operation. A
+ * blocking operation is one non-blocking native call that either completes
+ * or queues the op record and answers {@code PARKED}; the thread then
+ * parks until its token is delivered, and asks for the outcome.
+ *
+ * <p>Tokens reach us two ways. A native call that completes another
+ * thread's wait hands the first such token back in its packed result;
+ * the caller unparks that thread itself ({@link #status}). Every other
+ * token (wakes caused by native coroutines, a close waking many) is
+ * queued natively and delivered by one daemon platform thread,
+ * {@code weft-wakes}, which blocks in {@code weft_jni_wake_wait}: a
+ * platform thread may block in native code, a virtual one must not.
+ *
+ * <p>A waiter lives as long as its thread: a {@link Cleaner} on the thread
+ * frees its op record and token once the thread is unreachable.
+ */
+final class Parking {
+    private Parking() {}
+
+    static final int OK = WeftJni.WEFT_JNI_OK;
+    static final int PARKED = WeftJni.WEFT_JNI_PARKED;
+
+    static final Cleaner CLEANER = Cleaner.create();
+
+    private static final ConcurrentHashMap<Integer, Waiter> BY_TOKEN = new ConcurrentHashMap<>();
+    private static final AtomicInteger NEXT_TOKEN = new AtomicInteger();
+    private static final ThreadLocal<Waiter> WAITER = ThreadLocal.withInitial(Waiter::new);
+
+    static {
+        Native.ensureLoaded();
+        int rc = WeftJni.weft_jni_runtime_start(0);
+        if (rc != OK) {
+            throw new WeftException("weft_jni_runtime_start", rc);
+        }
+        Thread t = Thread.ofPlatform().daemon().name("weft-wakes").unstarted(Parking::drain);
+        t.start();
+    }
+
+    /** Loads the library and starts the runtime and the wake thread. */
+    static void ensureStarted() {
+        // the static initializer does the work
+    }
+
+    /** The calling thread's waiter (created on first use). */
+    static Waiter waiter() {
+        return WAITER.get();
+    }
+
+    /**
+     * A thread's native op record and token. Only its thread uses
+     * {@code op}; {@code delivered} is set by whoever delivers the token.
+     */
+    static final class Waiter {
+        final int token;
+        final WeakReference<Thread> thread;
+        long op;
+        long elemBytes;
+        volatile boolean delivered;
+
+        Waiter() {
+            Thread self = Thread.currentThread();
+            int t;
+            do {
+                t = NEXT_TOKEN.incrementAndGet() & 0x7fffffff;
+            } while (t == 0 || BY_TOKEN.putIfAbsent(t, this) != null);
+            token = t;
+            thread = new WeakReference<>(self);
+            op = newOp(8);
+            elemBytes = 8;
+            long[] holder = {op};
+            int tok = t;
+            CLEANER.register(self, () -> {
+                BY_TOKEN.remove(tok);
+                WeftJni.weft_jni_op_free(holder[0]);
+            });
+            opHolder = holder;
+        }
+
+        private final long[] opHolder;
+
+        /** Makes sure op can hold an element of n bytes (op is idle here). */
+        void ensureElem(long n) {
+            if (n <= elemBytes) {
+                return;
+            }
+            long bigger = newOp(n);
+            WeftJni.weft_jni_op_free(op);
+            op = bigger;
+            opHolder[0] = bigger;
+            elemBytes = n;
+        }
+
+        private static long newOp(long elemBytes) {
+            long h = WeftJni.weft_jni_op_new(elemBytes, Select.MAX_CASES);
+            if (h <= 0) {
+                throw new WeftException("weft_jni_op_new", (int) h);
+            }
+            return h;
+        }
+    }
+
+    /** Unparks the thread named by token. */
+    static void deliver(long token) {
+        Waiter w = BY_TOKEN.get((int) token);
+        if (w == null) {
+            return; // cannot happen: a queued op keeps its thread alive
+        }
+        w.delivered = true;
+        Thread t = w.thread.get();
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /** The status of a packed result, after delivering its token. */
+    static int status(long packed) {
+        long token = packed >> 16;
+        if (token != 0) {
+            deliver(token);
+        }
+        return (short) packed;
+    }
+
+    /** What ended a wait early. */
+    enum Interrupt { NONE, TIMEOUT, INTERRUPTED }
+
+    /**
+     * After a start that answered {@code PARKED}: parks until the token is
+     * delivered, the deadline passes ({@code deadline} in System.nanoTime,
+     * {@code Long.MAX_VALUE}: none) or, if {@code interruptible}, the thread
+     * is interrupted; then returns the operation's outcome (a native
+     * status). A timeout or interrupt that loses the race to a completion
+     * returns the completion's outcome (and an interrupt stays pending).
+     */
+    static int await(Waiter w, long deadline, boolean interruptible) throws InterruptedException {
+        boolean interrupted = false;
+        try {
+            // A short spin first: on a hand-off between two busy threads the
+            // token often arrives within a microsecond, and parking costs more.
+            for (int i = 0; i < 64 && !w.delivered; i++) {
+                Thread.onSpinWait();
+            }
+            while (!w.delivered) {
+                if (deadline != Long.MAX_VALUE) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        if (WeftJni.weft_jni_op_abort(w.op, WeftJni.WEFT_JNI_ETIMEDOUT) == 1) {
+                            return WeftJni.weft_jni_op_result(w.op);
+                        }
+                        awaitDelivery(w);
+                        break;
+                    }
+                    LockSupport.parkNanos(w, left);
+                } else {
+                    LockSupport.park(w);
+                }
+                if (Thread.interrupted()) {
+                    if (interruptible && WeftJni.weft_jni_op_abort(w.op, WeftJni.WEFT_JNI_ECANCELED) == 1) {
+                        WeftJni.weft_jni_op_result(w.op);
+                        throw Coroutine.interruptedOrCancelled();
+                    }
+                    interrupted = true; // completed meanwhile, or not interruptible
+                }
+            }
+            w.delivered = false;
+            int r = WeftJni.weft_jni_op_result(w.op);
+            if (r == WeftJni.WEFT_JNI_EAGAIN) {
+                throw new IllegalStateException("weft: token delivered before its operation settled");
+            }
+            return r;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The abort lost: the completion's token is on its way; wait for it. */
+    private static void awaitDelivery(Waiter w) {
+        boolean interrupted = false;
+        while (!w.delivered) {
+            LockSupport.park(w);
+            interrupted |= Thread.interrupted();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Deadline in System.nanoTime terms for a timeout; MAX_VALUE for none. */
+    static long deadline(java.time.Duration timeout) {
+        if (timeout == null) {
+            throw new NullPointerException("timeout is null");
+        }
+        long now = System.nanoTime();
+        long ns;
+        try {
+            ns = timeout.toNanos();
+        } catch (ArithmeticException e) {
+            return timeout.isNegative() ? now : Long.MAX_VALUE;
+        }
+        if (ns <= 0) {
+            return now;
+        }
+        long d = now + ns;
+        return d < now || d == Long.MAX_VALUE ? Long.MAX_VALUE - 1 : d;
+    }
+
+    private static void drain() {
+        long[] buf = new long[256];
+        for (;;) {
+            int n = WeftJni.weft_jni_wake_wait(buf, buf.length, -1);
+            for (int i = 0; i < n; i++) {
+                deliver(buf[i]);
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.weft;
+
+import dev.weft.jni.WeftJni;
+
+import java.util.Objects;
+
+/**
+ * A channel of fixed-size byte records, shared with C code as a
+ * {@code weft_chan_t} whose elements are {@code recordSize} bytes (a C
+ * struct, say). Semantics as {@link Chan}.
+ */
+public final class RecordChan {
+    final NativeChan core;
+    private final int recordSize;
+
+    private RecordChan(int recordSize, int cap) {
+        if (recordSize <= 0 || recordSize > 65536) {
+            throw new IllegalArgumentException("record size must be 1..65536 bytes, not " + recordSize);
+        }
+        this.recordSize = recordSize;
+        core = new NativeChan(this, recordSize, cap, false);
+    }
+
+    /**
+     * @param recordSize bytes per record (1..65536)
+     * @param capacity   buffer size; 0 for unbuffered
+     * @return a new channel
+     */
+    public static RecordChan make(int recordSize, int capacity) {
+        return new RecordChan(recordSize, capacity);
+    }
+
+    /** @return bytes per record */
+    public int recordSize() {
+        return recordSize;
+    }
+
+    /**
+     * @param record exactly {@link #recordSize()} bytes (copied)
+     * @throws ChanClosedException  if closed
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public void send(byte[] record) throws InterruptedException {
+        Objects.requireNonNull(record, "record is null");
+        if (record.length != recordSize) {
+            throw new IllegalArgumentException("record is " + record.length + " bytes, the channel carries " + recordSize);
+        }
+        int r = core.sendBytes(this, record, Long.MAX_VALUE, true);
+        if (r == WeftJni.WEFT_JNI_ECLOSED) {
+            throw new ChanClosedException("send on a closed channel");
+        }
+        if (r != WeftJni.WEFT_JNI_OK) {
+            throw NativeChan.failure("RecordChan.send", r);
+        }
+    }
+
+    /**
+     * @return the next record, or null once closed and drained
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public byte[] recvOrNull() throws InterruptedException {
+        Parking.Waiter w = Parking.waiter();
+        w.ensureElem(recordSize);
+        int r = core.recv(this, w, Long.MAX_VALUE, true);
+        if (r == WeftJni.WEFT_JNI_ECLOSED) {
+            return null;
+        }
+        if (r != WeftJni.WEFT_JNI_OK) {
+            throw NativeChan.failure("RecordChan.recv", r);
+        }
+        byte[] out = new byte[recordSize];
+        WeftJni.weft_jni_op_get_bytes(w.op, out, recordSize);
+        return out;
+    }
+
+    /** Go's close. @throws ChanClosedException if already closed */
+    public void close() {
+        if (!core.close(this)) {
+            throw new ChanClosedException("close of a closed channel");
+        }
+    }
+
+    /** @return a new native reference for C code (see {@link LongChan#retainNative()}) */
+    public long retainNative() {
+        return core.retain(this);
+    }
+}

@@ -1,0 +1,280 @@
+package dev.weft;
+
+import dev.weft.jni.WeftJni;
+
+import java.lang.ref.Reference;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+
+/**
+ * Go's {@code select}: waits until one of several channel operations can
+ * proceed, performs exactly that one, and runs its action.
+ *
+ * <pre>{@code
+ * Select.create()
+ *       .recv(jobs, job -> handle(job))
+ *       .send(results, last, () -> sent++)
+ *       .timeout(Duration.ofSeconds(1), () -> System.out.println("idle"))
+ *       .run();
+ * }</pre>
+ *
+ * <p>The same semantics as the native {@code weft_select}: when several
+ * cases are ready one is chosen at random (fair); a receive on a closed
+ * channel fires with {@code null} (or its {@code onClosed} action); a send
+ * on a closed channel throws {@link ChanClosedException}; {@link
+ * #orElse(Runnable)} is the default case, taken when nothing is ready;
+ * {@link #timeout(Duration, Runnable)} bounds the wait. A channel may
+ * appear in several cases. A {@code Select} may be {@link #run()} again
+ * and again (a loop); it is not thread-safe. At most {@value #MAX_CASES}
+ * channel cases.
+ */
+public final class Select {
+    /** The most channel cases one select can have. */
+    public static final int MAX_CASES = 64;
+
+    private interface Case {
+        NativeChan chan();
+        Object owner();
+        boolean isSend();
+        long prepare();               // the 8-byte value to send
+        void unprepare(long value);   // not fired: undo prepare
+        void fire(long value, boolean closed);
+    }
+
+    private final List<Case> cases = new ArrayList<>();
+    private Duration timeout;
+    private Runnable onTimeout;
+    private Runnable onDefault;
+
+    private Select() {}
+
+    /** @return a select with no cases yet */
+    public static Select create() {
+        return new Select();
+    }
+
+    private Select add(Case c) {
+        if (cases.size() == MAX_CASES) {
+            throw new IllegalStateException("a select has at most " + MAX_CASES + " channel cases");
+        }
+        cases.add(c);
+        return this;
+    }
+
+    /**
+     * A receive case; {@code onValue} gets {@code null} if the channel is
+     * closed and drained.
+     *
+     * @param ch      the channel
+     * @param onValue what to do with the value
+     * @param <T>     element type
+     * @return this select
+     */
+    public <T> Select recv(Chan<T> ch, Consumer<? super T> onValue) {
+        return recv(ch, onValue, () -> onValue.accept(null));
+    }
+
+    /**
+     * A receive case with a separate action for a closed channel.
+     *
+     * @param ch       the channel
+     * @param onValue  what to do with a value
+     * @param onClosed what to do if the channel is closed and drained
+     * @param <T>      element type
+     * @return this select
+     */
+    public <T> Select recv(Chan<T> ch, Consumer<? super T> onValue, Runnable onClosed) {
+        Objects.requireNonNull(ch, "channel is null");
+        Objects.requireNonNull(onValue, "action is null");
+        Objects.requireNonNull(onClosed, "action is null");
+        return add(new Case() {
+            public NativeChan chan() { return ch.core; }
+            public Object owner() { return ch; }
+            public boolean isSend() { return false; }
+            public long prepare() { return 0; }
+            public void unprepare(long v) {}
+            @SuppressWarnings("unchecked")
+            public void fire(long v, boolean closed) {
+                if (closed) {
+                    onClosed.run();
+                } else {
+                    onValue.accept((T) Slots.take(v));
+                }
+            }
+        });
+    }
+
+    /**
+     * A receive case on a channel of longs.
+     *
+     * @param ch       the channel
+     * @param onValue  what to do with a value
+     * @param onClosed what to do if the channel is closed and drained
+     * @return this select
+     */
+    public Select recv(LongChan ch, LongConsumer onValue, Runnable onClosed) {
+        Objects.requireNonNull(ch, "channel is null");
+        Objects.requireNonNull(onValue, "action is null");
+        Objects.requireNonNull(onClosed, "action is null");
+        return add(new Case() {
+            public NativeChan chan() { return ch.core; }
+            public Object owner() { return ch; }
+            public boolean isSend() { return false; }
+            public long prepare() { return 0; }
+            public void unprepare(long v) {}
+            public void fire(long v, boolean closed) {
+                if (closed) {
+                    onClosed.run();
+                } else {
+                    onValue.accept(v);
+                }
+            }
+        });
+    }
+
+    /**
+     * A send case.
+     *
+     * @param ch     the channel
+     * @param value  the value to send, not null
+     * @param onSent what to do once it was sent
+     * @param <T>    element type
+     * @return this select
+     */
+    public <T> Select send(Chan<T> ch, T value, Runnable onSent) {
+        Objects.requireNonNull(ch, "channel is null");
+        Objects.requireNonNull(value, "Chan does not carry null");
+        Objects.requireNonNull(onSent, "action is null");
+        return add(new Case() {
+            public NativeChan chan() { return ch.core; }
+            public Object owner() { return ch; }
+            public boolean isSend() { return true; }
+            public long prepare() { return Slots.put(value); }
+            public void unprepare(long v) { Slots.drop(v); }
+            public void fire(long v, boolean closed) { onSent.run(); }
+        });
+    }
+
+    /**
+     * A send case on a channel of longs.
+     *
+     * @param ch     the channel
+     * @param value  the value
+     * @param onSent what to do once it was sent
+     * @return this select
+     */
+    public Select send(LongChan ch, long value, Runnable onSent) {
+        Objects.requireNonNull(ch, "channel is null");
+        Objects.requireNonNull(onSent, "action is null");
+        return add(new Case() {
+            public NativeChan chan() { return ch.core; }
+            public Object owner() { return ch; }
+            public boolean isSend() { return true; }
+            public long prepare() { return value; }
+            public void unprepare(long v) {}
+            public void fire(long v, boolean closed) { onSent.run(); }
+        });
+    }
+
+    /**
+     * Gives up after {@code timeout} (from the start of each {@link #run()})
+     * and runs {@code onTimeout}.
+     *
+     * @param timeout   how long to wait at most
+     * @param onTimeout what to do then
+     * @return this select
+     */
+    public Select timeout(Duration timeout, Runnable onTimeout) {
+        this.timeout = Objects.requireNonNull(timeout, "timeout is null");
+        this.onTimeout = Objects.requireNonNull(onTimeout, "action is null");
+        return this;
+    }
+
+    /**
+     * The default case: runs {@code onDefault} at once if no case is ready.
+     *
+     * @param onDefault what to do then
+     * @return this select
+     */
+    public Select orElse(Runnable onDefault) {
+        this.onDefault = Objects.requireNonNull(onDefault, "action is null");
+        return this;
+    }
+
+    /**
+     * Waits for one case, performs it and runs its action (on this thread).
+     *
+     * @throws ChanClosedException  if the case chosen is a send on a closed channel
+     * @throws InterruptedException if interrupted while waiting (no case ran)
+     * @throws IllegalStateException if there is no case, default or timeout at all
+     */
+    public void run() throws InterruptedException {
+        int n = cases.size();
+        long deadline = timeout != null ? Parking.deadline(timeout) : Long.MAX_VALUE;
+        if (n == 0) {
+            if (onDefault != null) {
+                onDefault.run();
+            } else if (timeout != null) {
+                long left;
+                while ((left = deadline - System.nanoTime()) > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+                    if (Thread.interrupted()) {
+                        throw Coroutine.interruptedOrCancelled();
+                    }
+                }
+                onTimeout.run();
+            } else {
+                throw new IllegalStateException("a select with no cases, default or timeout would wait forever");
+            }
+            return;
+        }
+        long[] chans = new long[n];
+        int[] dirs = new int[n];
+        long[] values = new long[n];
+        for (int i = 0; i < n; i++) {
+            Case c = cases.get(i);
+            chans[i] = c.chan().handle;
+            dirs[i] = c.isSend() ? 1 : 2;
+        }
+        for (int i = 0; i < n; i++) {
+            values[i] = cases.get(i).prepare();
+        }
+        Parking.Waiter w = Parking.waiter();
+        int fired = -1;
+        int r;
+        try {
+            r = Parking.status(WeftJni.weft_jni_select(w.op, n, chans, dirs, values, onDefault != null ? 1 : 0, w.token));
+            if (r == Parking.PARKED) {
+                r = Parking.await(w, deadline, true);
+            }
+            if (r >= 0) {
+                fired = r & (WeftJni.WEFT_JNI_SELECT_CLOSED - 1);
+            }
+        } finally {
+            for (int i = 0; i < n; i++) {
+                if (i != fired && cases.get(i).isSend()) {
+                    cases.get(i).unprepare(values[i]);
+                }
+            }
+            for (Case c : cases) {
+                Reference.reachabilityFence(c.owner());
+            }
+        }
+        if (fired >= 0) {
+            boolean closed = (r & WeftJni.WEFT_JNI_SELECT_CLOSED) != 0;
+            cases.get(fired).fire(closed ? 0 : WeftJni.weft_jni_op_case_value(w.op, fired), closed);
+        } else if (r == WeftJni.WEFT_JNI_EAGAIN) {
+            onDefault.run();
+        } else if (r == WeftJni.WEFT_JNI_ETIMEDOUT) {
+            onTimeout.run();
+        } else if (r == WeftJni.WEFT_JNI_ECLOSED) {
+            throw new ChanClosedException("select: send on a closed channel");
+        } else {
+            throw new WeftException("Select.run", r);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.weft;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Go's {@code time.Ticker}: its {@link #chan()} receives the time every
+ * period. A slow receiver misses ticks rather than piling them up (the
+ * channel holds one). {@link #stop()} ends it.
+ */
+public final class Ticker implements AutoCloseable {
+    private final Chan<Instant> ch = Chan.make(1);
+    private final Thread ticker;
+    private volatile Duration period;
+
+    /**
+     * @param period time between ticks, positive
+     * @throws IllegalArgumentException if period is not positive
+     */
+    public Ticker(Duration period) {
+        check(period);
+        this.period = period;
+        ticker = Thread.ofVirtual().name("weft-ticker").start(this::loop);
+    }
+
+    private static void check(Duration period) {
+        Objects.requireNonNull(period, "period is null");
+        if (period.isNegative() || period.isZero()) {
+            throw new IllegalArgumentException("ticker period must be positive, not " + period);
+        }
+    }
+
+    private void loop() {
+        long next = System.nanoTime() + period.toNanos();
+        try {
+            for (;;) {
+                long left = next - System.nanoTime();
+                if (left > 0) {
+                    Weft.sleep(Duration.ofNanos(left));
+                }
+                ch.trySend(Instant.now());
+                next += period.toNanos();
+                long now = System.nanoTime();
+                if (next < now) {
+                    next = now + period.toNanos(); // fell behind: skip, don't burst
+                }
+            }
+        } catch (InterruptedException e) {
+            // stopped
+        }
+    }
+
+    /** @return the channel of ticks */
+    public Chan<Instant> chan() {
+        return ch;
+    }
+
+    /**
+     * Changes the period from the next tick on.
+     *
+     * @param period the new period, positive
+     */
+    public void reset(Duration period) {
+        check(period);
+        this.period = period;
+    }
+
+    /** Stops the ticks (no more are sent; the channel is not closed, as in Go). */
+    public void stop() {
+        ticker.interrupt();
+    }
+
+    /** Same as {@link #stop()}. */
+    @Override
+    public void close() {
+        stop();
+    }
+}

@@ -1,0 +1,203 @@
+package dev.weft;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertNull;
+import static org.testng.Assert.assertThrows;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.fail;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.testng.annotations.Test;
+
+public class ChanTest {
+
+    @Test(timeOut = 30_000)
+    public void unbufferedSendReturnsOnlyOnceTheValueWasTaken() throws Exception {
+        Chan<String> ch = Chan.make();
+        AtomicBoolean sent = new AtomicBoolean();
+        Coroutine<Void> s = Weft.go(() -> {
+            try {
+                ch.send("x");
+                sent.set(true);
+            } catch (InterruptedException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(50);
+        assertFalse(sent.get(), "send returned before anyone received");
+        assertEquals(ch.recv(), "x");
+        s.join();
+        assertTrue(sent.get());
+    }
+
+    @Test(timeOut = 30_000)
+    public void closeDrainsBufferedValuesFirst() throws Exception {
+        Chan<Integer> ch = Chan.make(3);
+        ch.send(1);
+        ch.send(2);
+        ch.close();
+        assertTrue(ch.isClosed());
+        assertEquals(ch.len(), 2);
+        assertEquals(ch.recv(), Integer.valueOf(1));
+        assertEquals(ch.recvOk(), Optional.of(2));
+        assertEquals(ch.recvOk(), Optional.empty());
+        assertThrows(ChanClosedException.class, ch::recv);
+        assertThrows(ChanClosedException.class, () -> ch.send(3));
+        assertThrows(ChanClosedException.class, ch::close);
+        assertThrows(ChanClosedException.class, ch::tryRecv);
+    }
+
+    @Test(timeOut = 30_000)
+    public void closeWakesEveryBlockedReceiver() throws Exception {
+        Chan<String> ch = Chan.make();
+        List<Coroutine<Optional<String>>> rs = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            rs.add(Weft.go(ch::recvOk));
+        }
+        Thread.sleep(50);
+        ch.close();
+        for (Coroutine<Optional<String>> r : rs) {
+            assertEquals(r.join(), Optional.empty());
+        }
+    }
+
+    @Test(timeOut = 30_000)
+    public void tryAndTimedOperations() throws Exception {
+        Chan<String> ch = Chan.make(1);
+        assertNull(ch.tryRecv());
+        assertTrue(ch.trySend("a"));
+        assertFalse(ch.trySend("b"));
+        long t0 = System.nanoTime();
+        assertFalse(ch.send("c", Duration.ofMillis(30)));
+        assertTrue(System.nanoTime() - t0 >= 25_000_000L);
+        assertEquals(ch.recv(Duration.ofMillis(30)), "a");
+        assertNull(ch.recv(Duration.ofMillis(30)));
+        assertEquals(ch.cap(), 1);
+        assertEquals(Slots.size() >= 0, true);
+    }
+
+    @Test(timeOut = 30_000)
+    public void badInputIsRefusedClearly() {
+        assertThrows(IllegalArgumentException.class, () -> Chan.make(-1));
+        Chan<String> ch = Chan.make(1);
+        NullPointerException npe = expectThrows(NullPointerException.class, () -> ch.send(null));
+        assertTrue(npe.getMessage().contains("null"), npe.getMessage());
+        assertThrows(NullPointerException.class, () -> ch.trySend(null));
+    }
+
+    private static <T extends Throwable> T expectThrows(Class<T> c, org.testng.Assert.ThrowingRunnable r) {
+        return org.testng.Assert.expectThrows(c, r);
+    }
+
+    @Test(timeOut = 30_000)
+    public void iterationAndStreamEndWhenClosedAndDrained() throws Exception {
+        Chan<Integer> ch = Chan.make(4);
+        Weft.go(() -> {
+            try {
+                for (int i = 1; i <= 100; i++) {
+                    ch.send(i);
+                }
+            } catch (InterruptedException e) {
+                throw new RuntimeException(e);
+            }
+            ch.close();
+        });
+        assertEquals(ch.stream().mapToInt(Integer::intValue).sum(), 5050);
+        Chan<String> c2 = Chan.make(2);
+        c2.send("a");
+        c2.send("b");
+        c2.close();
+        assertEquals(c2.stream().collect(Collectors.joining()), "ab");
+    }
+
+    @Test(timeOut = 30_000)
+    public void interruptWakesABlockedReceiveAndCancelThrowsCancelled() throws Exception {
+        Chan<String> ch = Chan.make();
+        Thread t = Thread.ofVirtual().start(() -> {
+            try {
+                ch.recv();
+                fail("returned");
+            } catch (InterruptedException e) {
+                assertFalse(e instanceof CancelledException);
+            }
+        });
+        Thread.sleep(30);
+        t.interrupt();
+        t.join();
+        Coroutine<Void> c = Weft.go(() -> {
+            try {
+                ch.send("never taken");
+            } catch (InterruptedException e) {
+                assertTrue(e instanceof CancelledException, e.toString());
+                return;
+            }
+            fail("sent");
+        });
+        Thread.sleep(30);
+        c.cancel();
+        c.join();
+        assertNull(ch.tryRecv(), "a cancelled send must not leave its value behind");
+    }
+
+    @Test(timeOut = 120_000)
+    public void mpmcExactAccountingManyVirtualThreads() throws Exception {
+        for (int cap : new int[] {0, 128}) {
+            Chan<Long> ch = Chan.make(cap);
+            int producers = 200, consumers = 50, per = 2_000;
+            AtomicLong sum = new AtomicLong(), count = new AtomicLong();
+            WaitGroup prod = new WaitGroup();
+            prod.add(producers);
+            List<Coroutine<Void>> cs = new ArrayList<>();
+            for (int c = 0; c < consumers; c++) {
+                cs.add(Weft.go(() -> {
+                    for (Long v : ch) {
+                        sum.addAndGet(v);
+                        count.incrementAndGet();
+                    }
+                }));
+            }
+            for (int p = 0; p < producers; p++) {
+                long base = (long) p * per;
+                Weft.go(() -> {
+                    try {
+                        for (long i = 1; i <= per; i++) {
+                            ch.send(base + i);
+                        }
+                    } catch (InterruptedException e) {
+                        throw new RuntimeException(e);
+                    } finally {
+                        prod.done();
+                    }
+                });
+            }
+            prod.await();
+            ch.close();
+            for (Coroutine<Void> c : cs) {
+                c.join();
+            }
+            long n = (long) producers * per;
+            assertEquals(count.get(), n, "cap " + cap);
+            assertEquals(sum.get(), n * (n + 1) / 2, "cap " + cap);
+        }
+    }
+
+    @Test(timeOut = 60_000)
+    public void unreachableChannelsAreReclaimed() throws Exception {
+        for (int i = 0; i < 200_000; i++) {
+            Chan<String> ch = Chan.make(1);
+            ch.trySend("left behind");
+        }
+        for (int i = 0; i < 20 && Slots.size() > 1000; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertTrue(Slots.size() < 1000, "objects of dead channels still held: " + Slots.size());
+    }
+}

@@ -1,0 +1,91 @@
+package dev.weft;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertThrows;
+import static org.testng.Assert.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.testng.annotations.Test;
+
+public class SelectTest {
+
+    @Test(timeOut = 30_000)
+    public void readyCasesAreChosenFairly() throws Exception {
+        Chan<Integer> a = Chan.make(1), b = Chan.make(1);
+        int[] hits = new int[2];
+        int rounds = 4000;
+        for (int i = 0; i < rounds; i++) {
+            a.trySend(1);
+            b.trySend(2);
+            Select.create().recv(a, v -> hits[0]++).recv(b, v -> hits[1]++).run();
+            a.tryRecv();
+            b.tryRecv();
+        }
+        // binomial(4000, 0.5): sd ~32; 6 sd either way
+        assertTrue(Math.abs(hits[0] - rounds / 2) < 200, "unfair: " + hits[0] + " vs " + hits[1]);
+    }
+
+    @Test(timeOut = 30_000)
+    public void parksUntilACaseFiresAndSendCasesWork() throws Exception {
+        Chan<String> in = Chan.make();
+        Chan<String> out = Chan.make();
+        Weft.go(() -> {
+            try {
+                Thread.sleep(20);
+                in.send("hello");
+            } catch (InterruptedException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        AtomicReference<String> got = new AtomicReference<>();
+        Select.create().recv(in, got::set).recv(out, v -> got.set("wrong")).run();
+        assertEquals(got.get(), "hello");
+        Coroutine<String> r = Weft.go(() -> out.recv());
+        AtomicInteger sent = new AtomicInteger();
+        Select.create().send(out, "x", sent::incrementAndGet).run();
+        assertEquals(sent.get(), 1);
+        assertEquals(r.join(), "x");
+        assertEquals(Slots.size() < 1000, true);
+    }
+
+    @Test(timeOut = 30_000)
+    public void timeoutDefaultAndClosedCases() throws Exception {
+        Chan<String> ch = Chan.make();
+        AtomicReference<String> what = new AtomicReference<>();
+        long t0 = System.nanoTime();
+        Select.create().recv(ch, v -> what.set("value")).timeout(Duration.ofMillis(40), () -> what.set("timeout")).run();
+        assertEquals(what.get(), "timeout");
+        assertTrue(System.nanoTime() - t0 >= 35_000_000L);
+        Select.create().recv(ch, v -> what.set("value")).orElse(() -> what.set("default")).run();
+        assertEquals(what.get(), "default");
+        ch.close();
+        Select.create().recv(ch, v -> what.set("value " + v), () -> what.set("closed")).run();
+        assertEquals(what.get(), "closed");
+        assertThrows(ChanClosedException.class, () -> Select.create().send(ch, "x", () -> {}).run());
+        assertThrows(IllegalStateException.class, () -> Select.create().run());
+        assertThrows(NullPointerException.class, () -> Select.create().send(ch, null, () -> {}));
+    }
+
+    @Test(timeOut = 30_000)
+    public void theSameChannelTwiceAndInterrupt() throws Exception {
+        Chan<Integer> ch = Chan.make(1);
+        ch.send(7);
+        AtomicInteger got = new AtomicInteger();
+        Select.create().recv(ch, got::set).recv(ch, got::set).run();
+        assertEquals(got.get(), 7);
+        Thread t = Thread.ofVirtual().start(() -> {
+            try {
+                Select.create().recv(ch, v -> {}).run();
+            } catch (InterruptedException e) {
+                got.set(-1);
+            }
+        });
+        Thread.sleep(30);
+        t.interrupt();
+        t.join();
+        assertEquals(got.get(), -1);
+        assertTrue(ch.trySend(1), "the interrupted select left a waiter behind");
+    }
+}

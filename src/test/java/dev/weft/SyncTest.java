@@ -1,0 +1,162 @@
+package dev.weft;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertThrows;
+import static org.testng.Assert.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
+import org.testng.annotations.Test;
+
+public class SyncTest {
+
+    @Test(timeOut = 60_000)
+    public void mutexLosesNoUpdatesUnderContention() throws Exception {
+        Mutex m = new Mutex();
+        int[] counter = {0};
+        int threads = 64, per = 2_000;
+        WaitGroup wg = new WaitGroup();
+        wg.add(threads);
+        for (int t = 0; t < threads; t++) {
+            Weft.go(() -> {
+                for (int i = 0; i < per; i++) {
+                    m.lock();
+                    try {
+                        counter[0]++;
+                    } finally {
+                        m.unlock();
+                    }
+                }
+                wg.done();
+            });
+        }
+        wg.await();
+        assertEquals(counter[0], threads * per);
+    }
+
+    @Test(timeOut = 30_000)
+    public void mutexMisuseIsReported() throws Exception {
+        Mutex m = new Mutex();
+        assertThrows(IllegalMonitorStateException.class, m::unlock);
+        m.lock();
+        assertThrows(IllegalMonitorStateException.class, m::lock);
+        Coroutine<Boolean> other = Weft.go(() -> {
+            try {
+                m.unlock();
+                return false;
+            } catch (IllegalMonitorStateException e) {
+                return true;
+            }
+        });
+        assertTrue(other.join(), "unlock by a non-owner must be refused");
+        Coroutine<Boolean> timed = Weft.go(() -> m.tryLock(Duration.ofMillis(30)));
+        assertFalse(timed.join());
+        m.unlock();
+        assertTrue(m.tryLock(10, TimeUnit.MILLISECONDS));
+        m.unlock();
+    }
+
+    @Test(timeOut = 30_000)
+    public void conditionsWaitAndSignal() throws Exception {
+        Mutex m = new Mutex();
+        Condition ready = m.newCondition();
+        boolean[] flag = {false};
+        Coroutine<Void> waiter = Weft.go(() -> {
+            m.lock();
+            try {
+                while (!flag[0]) {
+                    ready.awaitUninterruptibly();
+                }
+            } finally {
+                m.unlock();
+            }
+        });
+        Thread.sleep(30);
+        m.lock();
+        flag[0] = true;
+        ready.signalAll();
+        m.unlock();
+        waiter.join();
+        m.lock();
+        assertFalse(ready.await(20, TimeUnit.MILLISECONDS));
+        assertTrue(m.isHeldByCurrentThread());
+        m.unlock();
+        assertThrows(IllegalMonitorStateException.class, ready::signal);
+    }
+
+    @Test(timeOut = 30_000)
+    public void rwLockReadersShareWritersExclude() throws Exception {
+        RwLock rw = new RwLock();
+        Lock r = rw.readLock(), w = rw.writeLock();
+        r.lock();
+        Coroutine<Boolean> reader = Weft.go(() -> {
+            boolean ok = r.tryLock();
+            if (ok) {
+                r.unlock();
+            }
+            return ok;
+        });
+        assertTrue(reader.join());
+        Coroutine<Boolean> writer = Weft.go(() -> w.tryLock(50, TimeUnit.MILLISECONDS));
+        assertFalse(writer.join());
+        r.unlock();
+        w.lock();
+        assertThrows(IllegalMonitorStateException.class, w::lock);
+        w.unlock();
+        assertThrows(IllegalMonitorStateException.class, r::unlock);
+    }
+
+    @Test(timeOut = 30_000)
+    public void semaphoreBoundsConcurrency() throws Exception {
+        Semaphore s = new Semaphore(3);
+        AtomicInteger inside = new AtomicInteger(), max = new AtomicInteger();
+        List<Coroutine<Void>> cs = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            cs.add(Weft.go(() -> {
+                try {
+                    s.acquire();
+                } catch (InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+                int n = inside.incrementAndGet();
+                max.accumulateAndGet(n, Math::max);
+                Thread.yield();
+                inside.decrementAndGet();
+                s.release();
+            }));
+        }
+        for (Coroutine<Void> c : cs) {
+            c.join();
+        }
+        assertTrue(max.get() <= 3 && max.get() >= 1, "max inside " + max.get());
+        assertEquals(s.availablePermits(), 3);
+        assertThrows(IllegalArgumentException.class, () -> new Semaphore(-1));
+    }
+
+    @Test(timeOut = 30_000)
+    public void waitGroupAndOnce() throws Exception {
+        WaitGroup wg = new WaitGroup();
+        assertThrows(IllegalStateException.class, wg::done);
+        wg.add(1);
+        assertFalse(wg.await(Duration.ofMillis(20)));
+        Weft.go(wg::done);
+        wg.await();
+        assertEquals(wg.count(), 0);
+        Once once = new Once();
+        AtomicInteger runs = new AtomicInteger();
+        List<Coroutine<Void>> cs = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            cs.add(Weft.go(() -> once.run(runs::incrementAndGet)));
+        }
+        for (Coroutine<Void> c : cs) {
+            c.join();
+        }
+        assertEquals(runs.get(), 1);
+    }
+}
