@@ -18,7 +18,7 @@
 #if defined(_WIN32)
 #include <windows.h>
 #else
-#include <dlfcn.h>
+#include <dlfcn.h> /* dladdr: _GNU_SOURCE, set by CMakeLists.txt */
 #endif
 
 _Static_assert(WEFT_JNI_EAGAIN == WEFT_EAGAIN, "status codes differ");
@@ -364,6 +364,15 @@ int64_t weft_jni_dlsym(const char *path, const char *symbol)
     }
     return (int64_t)(intptr_t)p;
 #else
+    /* The JVM loaded this JNI library privately (RTLD_LOCAL).  Promote it
+     * to the global scope first, so that a library written against weft.h
+     * and not linked with its own libweft binds its weft_* references to
+     * this runtime: a second copy would have its own scheduler, and a
+     * coroutine of ours calling into it would look like a plain thread to
+     * it and block its worker. */
+    Dl_info self;
+    if (dladdr((void *)weft_jni_dlsym, &self) && self.dli_fname)
+        dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
     void *lib = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
     if (!lib) {
         const char *e = dlerror();
