@@ -49,16 +49,35 @@ static weft_ext_t *stash;
 /* The drainer, when it sleeps.  Dekker pair: the drainer stores
  * drainer_sleeping = 1 then looks at wake_head; a pusher pushes then
  * looks at drainer_sleeping (all sequentially consistent), so a push is
- * never left behind a sleeping drainer. */
-static _Atomic(struct weft_parker *) drainer;
+ * never left behind a sleeping drainer.  The drainer sleeps on a parker
+ * of its own that is never freed: a pusher may unpark it just as the
+ * drainer returns and its thread exits (a thread's own parker is freed
+ * at its exit, which TSan caught as a use after free).  One drainer at a
+ * time. */
+static _Atomic(struct weft_parker *) drain_parker;
 static _Atomic int drainer_sleeping;
 static _Atomic int drainer_interrupt;
+
+static struct weft_parker *drainer_parker(void)
+{
+    struct weft_parker *p = atomic_load(&drain_parker);
+    if (p)
+        return p;
+    struct weft_parker *n = weft_parker_new();
+    if (!n)
+        return NULL;
+    if (!atomic_compare_exchange_strong(&drain_parker, &p, n)) {
+        weft_parker_free(n); /* another thread made it first */
+        return p;
+    }
+    return n;
+}
 
 static void wake_drainer(void)
 {
     int one = 1;
     if (atomic_load(&drainer_sleeping) && atomic_compare_exchange_strong(&drainer_sleeping, &one, 0))
-        weft_parker_unpark(atomic_load(&drainer));
+        weft_parker_unpark(atomic_load(&drain_parker));
 }
 
 static void notify(weft_waiter_t *w)
@@ -118,7 +137,7 @@ int weft_ext_wake_wait(int64_t *out, int max, int64_t deadline)
 {
     if (!out || max <= 0)
         return WEFT_EINVAL;
-    struct weft_parker *self = weft_parker_self();
+    struct weft_parker *self = drainer_parker();
     if (!self)
         return WEFT_ENOMEM;
     for (;;) {
@@ -131,7 +150,6 @@ int weft_ext_wake_wait(int64_t *out, int max, int64_t deadline)
             return 0;
         if (deadline >= 0 && weft_now() >= deadline)
             return 0;
-        atomic_store(&drainer, self);
         atomic_store(&drainer_sleeping, 1);
         if (!atomic_load(&wake_head) && !atomic_load(&drainer_interrupt))
             weft_parker_wait(self, deadline);
@@ -142,8 +160,9 @@ int weft_ext_wake_wait(int64_t *out, int max, int64_t deadline)
 void weft_ext_wake_interrupt(void)
 {
     atomic_store(&drainer_interrupt, 1);
-    atomic_store(&drainer_sleeping, 1); /* force the unpark below */
-    wake_drainer();
+    struct weft_parker *p = drainer_parker();
+    if (p)
+        weft_parker_unpark(p); /* a permit: the next wait returns at once */
 }
 
 long weft_ext_wake_pending(void)
