@@ -9,6 +9,7 @@
 #include "weft.h"
 #include "weft_jni.h"
 #include "ext.h"
+#include "chan.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -126,9 +127,9 @@ WEFT_TEST(recv_parks_and_a_coroutine_completes_it_through_the_wake_queue)
     pthread_t d = drainer_start();
     chan_h = weft_jni_chan_make(8, 0);
     CHECK(chan_h > 0);
-    weft_co_t *co = spawn(co_send_42, (void *)42);
     int r = unpack(weft_jni_chan_recv(jt[0].op, chan_h, 1, tok(0)));
-    CHECK_EQ_INT(r, WEFT_JNI_PARKED); /* the sender sleeps first */
+    CHECK_EQ_INT(r, WEFT_JNI_PARKED); /* nobody sends yet */
+    weft_co_t *co = spawn(co_send_42, (void *)42);
     CHECK_EQ_INT(settle(0, r), WEFT_JNI_OK);
     CHECK_EQ_INT(weft_jni_op_value(jt[0].op), 42);
     join_co(co);
@@ -153,13 +154,13 @@ static void *jt_recv(void *p)
     return NULL;
 }
 
+/* until n receivers are queued on ch (however slow the machine) */
 static void wait_queued(int64_t ch, int n)
 {
-    /* parked receivers are not counted anywhere public: poll try_send
-     * on a scratch op instead would complete one, so just give them time */
-    (void)ch;
-    (void)n;
-    weft_sleep(20 * 1000000);
+    int64_t deadline = weft_now() + 30 * 1000000000LL;
+    while (weft_chan_queued((weft_chan_t *)(intptr_t)ch, WEFT_RECV) < (size_t)n && weft_now() < deadline)
+        weft_sleep(1000000);
+    CHECK_EQ_INT(weft_chan_queued((weft_chan_t *)(intptr_t)ch, WEFT_RECV), n);
 }
 
 WEFT_TEST(a_java_sender_gets_the_parked_receivers_token_back_directly)

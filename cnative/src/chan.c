@@ -251,6 +251,18 @@ void weft_chan_unqueue_ext(weft_chan_t *c, int dir, weft_waiter_t *w)
     weft_spin_unlock(&c->lock);
 }
 
+/* Tests: parties queued on c's send (WEFT_SEND) or receive queue, dead
+ * entries included. */
+size_t weft_chan_queued(weft_chan_t *c, int dir)
+{
+    size_t n = 0;
+    weft_spin_lock(&c->lock);
+    for (weft_waiter_t *w = (dir == WEFT_SEND ? c->sendq : c->recvq).head; w; w = w->next)
+        n++;
+    weft_spin_unlock(&c->lock);
+    return n;
+}
+
 int weft_chan_close(weft_chan_t *c)
 {
     if (!c)

@@ -180,6 +180,7 @@ static inline int chan_try_recv_locked(weft_chan_t *c, void *elem, weft_waiter_t
 int weft_chan_send_ext(weft_chan_t *c, const void *elem, weft_waiter_t *w);
 int weft_chan_recv_ext(weft_chan_t *c, void *elem, weft_waiter_t *w);
 void weft_chan_unqueue_ext(weft_chan_t *c, int dir, weft_waiter_t *w);
+size_t weft_chan_queued(weft_chan_t *c, int dir); /* tests */
 
 /* A select by an external waiter: the caller's storage for the case
  * waiters and orders lives as long as the wait (ext.c owns it). */
