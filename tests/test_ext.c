@@ -290,6 +290,30 @@ WEFT_TEST(select_parks_and_the_case_that_fires_reports_its_value)
     weft_shutdown();
 }
 
+/* An op record that last ran a select whose receive case saw a close
+ * reports a later plain receive with the plain status, not the select's
+ * "closed" flag. */
+WEFT_TEST(a_reused_op_record_forgets_its_last_select)
+{
+    jt_init(2);
+    int64_t a = weft_jni_chan_make(8, 0), b = weft_jni_chan_make(8, 0);
+    int64_t chans[1] = { a };
+    int dirs[1] = { WEFT_RECV };
+    int64_t vals[1] = { 0 };
+    CHECK_EQ_INT(unpack(weft_jni_select(jt[0].op, 1, chans, dirs, vals, 0, tok(0))), WEFT_JNI_PARKED);
+    int64_t p = weft_jni_chan_close(a);
+    CHECK_EQ_INT(p >> 16, tok(0));
+    CHECK_EQ_INT(weft_jni_op_result(jt[0].op), 0 | WEFT_JNI_SELECT_CLOSED);
+    CHECK_EQ_INT(unpack(weft_jni_chan_recv(jt[0].op, b, 1, tok(0))), WEFT_JNI_PARKED);
+    p = weft_jni_chan_send(jt[1].op, b, 9, 1, tok(1));
+    CHECK_EQ_INT(p >> 16, tok(0));
+    CHECK_EQ_INT(weft_jni_op_result(jt[0].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_op_value(jt[0].op), 9);
+    weft_jni_chan_release(a);
+    weft_jni_chan_release(b);
+    weft_shutdown();
+}
+
 /* ---- locks ------------------------------------------------------------------ */
 
 WEFT_TEST(mutex_hands_over_to_a_parked_java_locker)

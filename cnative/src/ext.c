@@ -240,6 +240,7 @@ static void arm(weft_ext_t *x, const char *what, void *obj, int64_t token)
     weft_waiter_init_external(&x->w, what, obj, notify, NULL);
     x->obj = obj;
     x->token = token;
+    x->sel.n = 0; /* not a select (weft_ext_select sets it after this) */
 }
 
 /* x queued (r == WEFT_EXT_PARKED) or done with at once */

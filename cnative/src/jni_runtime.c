@@ -115,7 +115,7 @@ int weft_jni_op_result(int64_t op)
 {
     weft_ext_t *x = H(weft_ext_t, op);
     int r = weft_ext_result(x);
-    if (r >= 0 && r < WEFT_JNI_SELECT_CLOSED && weft_ext_max_cases(x) > 0 && weft_ext_select_closed(x, r))
+    if (r >= 0 && r < WEFT_JNI_SELECT_CLOSED && weft_ext_select_closed(x, r))
         r |= WEFT_JNI_SELECT_CLOSED;
     return r;
 }
