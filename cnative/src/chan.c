@@ -116,11 +116,14 @@ static int block(weft_chan_t *c, weft_waitq_t *q, void *elem, int64_t deadline, 
     }
 }
 
-/* may_block 0: try only; 1: block until deadline (-1: none) */
-static int chan_send(weft_chan_t *c, const void *elem, int may_block, int64_t deadline)
+/* Step 1 of the file comment, shared by the blocking and the external
+ * forms: completes the operation (returns WEFT_OK / WEFT_ECLOSED, c
+ * unlocked, the partner resumed) or returns WOULD_BLOCK with c still
+ * locked, for the caller to queue itself. */
+#define WOULD_BLOCK 1
+
+static inline int send_now(weft_chan_t *c, const void *elem)
 {
-    if (!c || (!elem && c->elem_size))
-        return WEFT_EINVAL;
     weft_waiter_t *wake;
     weft_spin_lock(&c->lock);
     if (c->closed) {
@@ -132,6 +135,30 @@ static int chan_send(weft_chan_t *c, const void *elem, int may_block, int64_t de
         finish(wake);
         return WEFT_OK;
     }
+    return WOULD_BLOCK;
+}
+
+static inline int recv_now(weft_chan_t *c, void *elem)
+{
+    weft_waiter_t *wake;
+    int closed;
+    weft_spin_lock(&c->lock);
+    if (chan_try_recv_locked(c, elem, &wake, &closed)) {
+        weft_spin_unlock(&c->lock);
+        finish(wake);
+        return closed ? WEFT_ECLOSED : WEFT_OK;
+    }
+    return WOULD_BLOCK;
+}
+
+/* may_block 0: try only; 1: block until deadline (-1: none) */
+static int chan_send(weft_chan_t *c, const void *elem, int may_block, int64_t deadline)
+{
+    if (!c || (!elem && c->elem_size))
+        return WEFT_EINVAL;
+    int r = send_now(c, elem);
+    if (r != WOULD_BLOCK)
+        return r;
     if (!may_block) {
         weft_spin_unlock(&c->lock);
         return WEFT_EAGAIN;
@@ -143,14 +170,9 @@ static int chan_recv(weft_chan_t *c, void *elem, int may_block, int64_t deadline
 {
     if (!c)
         return WEFT_EINVAL;
-    weft_waiter_t *wake;
-    int closed;
-    weft_spin_lock(&c->lock);
-    if (chan_try_recv_locked(c, elem, &wake, &closed)) {
-        weft_spin_unlock(&c->lock);
-        finish(wake);
-        return closed ? WEFT_ECLOSED : WEFT_OK;
-    }
+    int r = recv_now(c, elem);
+    if (r != WOULD_BLOCK)
+        return r;
     if (!may_block) {
         weft_spin_unlock(&c->lock);
         return WEFT_EAGAIN;
@@ -195,51 +217,33 @@ int weft_chan_try_recv(weft_chan_t *c, void *elem)
  * parking.  Whoever completes the operation later copies into/out of
  * w->elem and calls w's notify. */
 
-int weft_chan_send_ext(weft_chan_t *c, const void *elem, weft_waiter_t *w)
+/* Queues w on q (c locked) and unlocks; no w: a try that failed. */
+static int queue_ext(weft_chan_t *c, weft_waitq_t *q, void *elem, weft_waiter_t *w)
 {
-    if (!c || (!elem && c->elem_size))
-        return WEFT_EINVAL;
-    weft_waiter_t *wake;
-    weft_spin_lock(&c->lock);
-    if (c->closed) {
-        weft_spin_unlock(&c->lock);
-        return WEFT_ECLOSED;
-    }
-    if (chan_try_send_locked(c, elem, &wake)) {
-        weft_spin_unlock(&c->lock);
-        finish(wake);
-        return WEFT_OK;
-    }
     if (!w) {
         weft_spin_unlock(&c->lock);
         return WEFT_EAGAIN;
     }
-    w->elem = (void *)elem;
-    weft_waitq_push(&c->sendq, w);
+    w->elem = elem;
+    weft_waitq_push(q, w);
     weft_spin_unlock(&c->lock);
     return WEFT_EXT_PARKED;
+}
+
+int weft_chan_send_ext(weft_chan_t *c, const void *elem, weft_waiter_t *w)
+{
+    if (!c || (!elem && c->elem_size))
+        return WEFT_EINVAL;
+    int r = send_now(c, elem);
+    return r != WOULD_BLOCK ? r : queue_ext(c, &c->sendq, (void *)elem, w);
 }
 
 int weft_chan_recv_ext(weft_chan_t *c, void *elem, weft_waiter_t *w)
 {
     if (!c)
         return WEFT_EINVAL;
-    weft_waiter_t *wake;
-    int closed;
-    weft_spin_lock(&c->lock);
-    if (chan_try_recv_locked(c, elem, &wake, &closed)) {
-        weft_spin_unlock(&c->lock);
-        finish(wake);
-        return closed ? WEFT_ECLOSED : WEFT_OK;
-    }
-    if (!w) {
-        weft_spin_unlock(&c->lock);
-        return WEFT_EAGAIN;
-    }
-    w->elem = elem;
-    weft_waitq_push(&c->recvq, w);
-    weft_spin_unlock(&c->lock);
-    return WEFT_EXT_PARKED;
+    int r = recv_now(c, elem);
+    return r != WOULD_BLOCK ? r : queue_ext(c, &c->recvq, elem, w);
 }
 
 /* After the owner won w itself: off the queue (dir WEFT_SEND: sendq,

@@ -66,10 +66,9 @@ static void reg_add(struct weft_registry *r, struct weft_co *co)
     weft_spin_unlock(&r->lock);
 }
 
-static void reg_remove(struct weft_co *co)
+/* r->lock held */
+static void reg_unlink(struct weft_registry *r, struct weft_co *co)
 {
-    struct weft_registry *r = co->reg;
-    weft_spin_lock(&r->lock);
     if (co->all_prev)
         co->all_prev->all_next = co->all_next;
     else
@@ -77,6 +76,13 @@ static void reg_remove(struct weft_co *co)
     if (co->all_next)
         co->all_next->all_prev = co->all_prev;
     r->n--;
+}
+
+static void reg_remove(struct weft_co *co)
+{
+    struct weft_registry *r = co->reg;
+    weft_spin_lock(&r->lock);
+    reg_unlink(r, co);
     weft_spin_unlock(&r->lock);
 }
 
@@ -119,15 +125,8 @@ static void reg_collect(struct weft_registry *r)
     if (!list)
         return;
     weft_spin_lock(&r->lock);
-    for (struct weft_co *co = list; co; co = co->next) {
-        if (co->all_prev)
-            co->all_prev->all_next = co->all_next;
-        else
-            r->head = co->all_next;
-        if (co->all_next)
-            co->all_next->all_prev = co->all_prev;
-        r->n--;
-    }
+    for (struct weft_co *co = list; co; co = co->next)
+        reg_unlink(r, co);
     weft_spin_unlock(&r->lock);
     while (list) {
         struct weft_co *next = list->next;
