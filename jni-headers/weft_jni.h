@@ -49,7 +49,7 @@ extern "C" {
 
 /* Bumped whenever a signature or meaning below changes incompatibly; the
  * Java layer refuses to run against a native library with another value. */
-#define WEFT_JNI_ABI_VERSION 2
+#define WEFT_JNI_ABI_VERSION 3
 
 /* ---- status codes (same numbers as weft.h) ----------------------------- */
 #define WEFT_JNI_OK          0   /* success; for seq_next: a value was produced */
@@ -65,8 +65,9 @@ extern "C" {
 #define WEFT_JNI_EAGAIN     (-9)
 #define WEFT_JNI_EDEADLK   (-10)
 #define WEFT_JNI_ESTATE    (-11)
-/* Not an error: the operation was queued; wait for its token (below). */
-#define WEFT_JNI_PARKED      3
+/* Not an error: the operation was queued; wait for its token (below).
+ * Above any select case index, so a select never reads as parked. */
+#define WEFT_JNI_PARKED      0x2000
 
 /* ---- library identity --------------------------------------------------- */
 

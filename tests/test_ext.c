@@ -314,6 +314,27 @@ WEFT_TEST(a_reused_op_record_forgets_its_last_select)
     weft_shutdown();
 }
 
+/* A select whose fourth case (index 3) is ready fires it at once: the
+ * answer must not be mistaken for "parked". */
+WEFT_TEST(select_index_three_is_not_parked)
+{
+    jt_init(1);
+    int64_t chans[5];
+    int dirs[5];
+    int64_t vals[5] = { 0 };
+    for (int i = 0; i < 5; i++) {
+        chans[i] = weft_jni_chan_make(8, 1);
+        dirs[i] = WEFT_RECV;
+    }
+    CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[0].op, chans[3], 33, 0, tok(0))), WEFT_JNI_OK);
+    CHECK_EQ_INT(unpack(weft_jni_select(jt[0].op, 5, chans, dirs, vals, 0, tok(0))), 3);
+    CHECK_EQ_INT(weft_jni_op_case_value(jt[0].op, 3), 33);
+    CHECK(WEFT_JNI_PARKED > 4096 && WEFT_JNI_PARKED < WEFT_JNI_SELECT_CLOSED);
+    for (int i = 0; i < 5; i++)
+        weft_jni_chan_release(chans[i]);
+    weft_shutdown();
+}
+
 /* ---- locks ------------------------------------------------------------------ */
 
 WEFT_TEST(mutex_hands_over_to_a_parked_java_locker)

@@ -117,7 +117,10 @@ void weft_waiter_init(weft_waiter_t *w, const char *what, void *obj);
  * (a timeout or an interrupt on the Java side). */
 void weft_waiter_init_external(weft_waiter_t *w, const char *what, void *obj,
                                void (*notify)(weft_waiter_t *w), void *token);
-#define WEFT_EXT_PARKED 3
+/* Above every select case index (at most 4096 cases) and below
+ * WEFT_JNI_SELECT_CLOSED: a select that fires case 3 at once must not
+ * read as "parked". */
+#define WEFT_EXT_PARKED 0x2000
 
 /* Blocks the caller until w is won; see the protocol above.  `unlock`
  * (may be NULL) is released once the caller has stopped running.

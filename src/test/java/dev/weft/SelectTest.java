@@ -5,6 +5,7 @@ import static org.testng.Assert.assertThrows;
 import static org.testng.Assert.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.testng.annotations.Test;
@@ -66,6 +67,21 @@ public class SelectTest {
         assertThrows(ChanClosedException.class, () -> Select.create().send(ch, "x", () -> {}).run());
         assertThrows(IllegalStateException.class, () -> Select.create().run());
         assertThrows(NullPointerException.class, () -> Select.create().send(ch, null, () -> {}));
+    }
+
+    @Test(timeOut = 30_000)
+    public void aReadyFourthCaseFiresAtOnce() throws Exception {
+        List<Chan<Integer>> chans = new java.util.ArrayList<>();
+        AtomicInteger got = new AtomicInteger(-1);
+        Select sel = Select.create();
+        for (int i = 0; i < 5; i++) {
+            Chan<Integer> c = Chan.make(1);
+            chans.add(c);
+            sel.recv(c, got::set);
+        }
+        chans.get(3).send(33);
+        sel.run();
+        assertEquals(got.get(), 33);
     }
 
     @Test(timeOut = 30_000)
