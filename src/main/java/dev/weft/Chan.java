@@ -110,17 +110,10 @@ public final class Chan<T> implements Iterable<T> {
             Slots.drop(id);
             throw e;
         }
-        if (r == WeftJni.WEFT_JNI_OK) {
-            return true;
+        if (r != WeftJni.WEFT_JNI_OK) {
+            Slots.drop(id);
         }
-        Slots.drop(id);
-        if (r == WeftJni.WEFT_JNI_ECLOSED) {
-            throw new ChanClosedException("send on a closed channel");
-        }
-        if (r == WeftJni.WEFT_JNI_EAGAIN || r == WeftJni.WEFT_JNI_ETIMEDOUT) {
-            return false;
-        }
-        throw NativeChan.failure("Chan.send", r);
+        return NativeChan.sent(r, "Chan.send");
     }
 
     /**
@@ -201,9 +194,7 @@ public final class Chan<T> implements Iterable<T> {
      * @throws ChanClosedException if it was already closed
      */
     public void close() {
-        if (!core.close(this)) {
-            throw new ChanClosedException("close of a closed channel");
-        }
+        core.close(this);
     }
 
     /** @return true once {@link #close()} was called */

@@ -34,7 +34,7 @@ public final class LongChan {
      * @throws InterruptedException if interrupted while waiting
      */
     public void send(long value) throws InterruptedException {
-        check(core.send(this, value, Long.MAX_VALUE, true), "send");
+        NativeChan.sent(core.send(this, value, Long.MAX_VALUE, true), "LongChan.send");
     }
 
     /**
@@ -44,13 +44,13 @@ public final class LongChan {
      * @throws InterruptedException if interrupted while waiting
      */
     public boolean send(long value, Duration timeout) throws InterruptedException {
-        return check(core.send(this, value, Parking.deadline(timeout), true), "send");
+        return NativeChan.sent(core.send(this, value, Parking.deadline(timeout), true), "LongChan.send");
     }
 
     /** @param value the value @return true if sent without waiting */
     public boolean trySend(long value) {
         try {
-            return check(core.send(this, value, Long.MAX_VALUE, false), "send");
+            return NativeChan.sent(core.send(this, value, Long.MAX_VALUE, false), "LongChan.send");
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
@@ -106,24 +106,9 @@ public final class LongChan {
         return OptionalLong.empty();
     }
 
-    private boolean check(int r, String what) {
-        if (r == WeftJni.WEFT_JNI_OK) {
-            return true;
-        }
-        if (r == WeftJni.WEFT_JNI_ECLOSED) {
-            throw new ChanClosedException(what + " on a closed channel");
-        }
-        if (r == WeftJni.WEFT_JNI_EAGAIN || r == WeftJni.WEFT_JNI_ETIMEDOUT) {
-            return false;
-        }
-        throw NativeChan.failure("LongChan." + what, r);
-    }
-
     /** Go's close. @throws ChanClosedException if already closed */
     public void close() {
-        if (!core.close(this)) {
-            throw new ChanClosedException("close of a closed channel");
-        }
+        core.close(this);
     }
 
     /** @return true once closed */

@@ -89,14 +89,33 @@ final class NativeChan {
         }
     }
 
-    /** Closes the channel; false if it already was. */
-    boolean close(Object owner) {
+    /** Go's close. @throws ChanClosedException if it already was closed */
+    void close(Object owner) {
         try {
-            int r = Parking.status(WeftJni.weft_jni_chan_close(handle));
-            return r == WeftJni.WEFT_JNI_OK;
+            if (Parking.status(WeftJni.weft_jni_chan_close(handle)) != WeftJni.WEFT_JNI_OK) {
+                throw new ChanClosedException("close of a closed channel");
+            }
         } finally {
             Reference.reachabilityFence(owner);
         }
+    }
+
+    /**
+     * What a send's status means for every channel class: true sent, false
+     * not (a try that would block, a timeout); a closed channel or any
+     * other failure throws.
+     */
+    static boolean sent(int r, String what) {
+        if (r == WeftJni.WEFT_JNI_OK) {
+            return true;
+        }
+        if (r == WeftJni.WEFT_JNI_ECLOSED) {
+            throw new ChanClosedException("send on a closed channel");
+        }
+        if (r == WeftJni.WEFT_JNI_EAGAIN || r == WeftJni.WEFT_JNI_ETIMEDOUT) {
+            return false;
+        }
+        throw failure(what, r);
     }
 
     boolean isClosed(Object owner) {

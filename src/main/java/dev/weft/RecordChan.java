@@ -45,12 +45,8 @@ public final class RecordChan {
         if (record.length != recordSize) {
             throw new IllegalArgumentException("record is " + record.length + " bytes, the channel carries " + recordSize);
         }
-        int r = core.sendBytes(this, record, Long.MAX_VALUE, true);
-        if (r == WeftJni.WEFT_JNI_ECLOSED) {
-            throw new ChanClosedException("send on a closed channel");
-        }
-        if (r != WeftJni.WEFT_JNI_OK) {
-            throw NativeChan.failure("RecordChan.send", r);
+        if (!NativeChan.sent(core.sendBytes(this, record, Long.MAX_VALUE, true), "RecordChan.send")) {
+            throw new IllegalStateException("a blocking send returned without sending");
         }
     }
 
@@ -75,9 +71,7 @@ public final class RecordChan {
 
     /** Go's close. @throws ChanClosedException if already closed */
     public void close() {
-        if (!core.close(this)) {
-            throw new ChanClosedException("close of a closed channel");
-        }
+        core.close(this);
     }
 
     /** @return a new native reference for C code (see {@link LongChan#retainNative()}) */
