@@ -72,6 +72,23 @@ final class Parking {
         long op;
         long elemBytes;
         volatile boolean delivered;
+        /**
+         * Set by the owner before it parks. With delivered this is a
+         * Dekker pair: the owner writes parked then reads delivered, the
+         * deliverer writes delivered then reads parked (all volatile, so
+         * in one total order): at least one of them sees the other's
+         * write, and a deliverer that sees parked false may skip the
+         * unpark because the owner will see delivered before parking.
+         * Skipping it matters on a ping-pong, where the owner is usually
+         * still spinning: an unpark of a running virtual thread is an
+         * atomic on its (other core's) Thread object and leaves a permit
+         * that makes its next park return at once.
+         */
+        volatile boolean parked;
+        /** spin budget of the next wait ({@link #spin}); owner only */
+        int spins = FIRST_SPINS;
+        /** waits since the last probe, while spins is 0; owner only */
+        int sinceProbe;
 
         Waiter() {
             Thread self = Thread.currentThread();
@@ -122,6 +139,9 @@ final class Parking {
             return; // cannot happen: a queued op keeps its thread alive
         }
         w.delivered = true;
+        if (!w.parked) {
+            return; // Waiter.parked
+        }
         Thread t = w.thread.get();
         if (t != null) {
             LockSupport.unpark(t);
@@ -137,8 +157,16 @@ final class Parking {
         return (short) packed;
     }
 
-    private static final int SPINS = Integer.getInteger("weft.spins", 0);
-    private static final int YIELDS = Integer.getInteger("weft.yields", 0);
+    /**
+     * The most a waiter spins before parking ({@code -Dweft.spins}; 0: never
+     * spin). 1024 {@code Thread.onSpinWait()} take about 14 us on the
+     * 2-core Xeon VM this was measured on.
+     */
+    private static final int MAX_SPINS = Math.max(0, Integer.getInteger("weft.spins", 1024));
+    private static final int FIRST_SPINS = Math.min(MAX_SPINS, 256);
+    /** With a budget of 0, one wait in PROBE_EVERY still spins PROBE_SPINS. */
+    private static final int PROBE_EVERY = 64;
+    private static final int PROBE_SPINS = Math.min(MAX_SPINS, 256);
 
     /**
      * After a start that answered {@code PARKED}: parks until the token is
@@ -151,20 +179,12 @@ final class Parking {
     static int await(Waiter w, long deadline, boolean interruptible) throws InterruptedException {
         boolean interrupted = false;
         try {
-            // Optionally, before parking: a spin, then a few yields
-            // (-Dweft.spins, -Dweft.yields; default none). On a two-thread
-            // ping-pong they pay (512 spins + 8 yields: 3.3 -> 1.25 us per
-            // round trip), but with many runnable coroutines they burn the
-            // carriers others need (the demo's 1000-stage prime sieve: 0.53 s
-            // without, 2.3 s with 8 yields, 5.4 s with 512 spins + 8 yields).
-            // An adaptive policy is future work.
-            for (int i = 0; i < SPINS && !w.delivered; i++) {
-                Thread.onSpinWait();
-            }
-            for (int i = 0; i < YIELDS && !w.delivered && deadline == Long.MAX_VALUE; i++) {
-                Thread.yield();
-            }
+            spin(w);
             while (!w.delivered) {
+                w.parked = true;
+                if (w.delivered) {
+                    break;
+                }
                 if (deadline != Long.MAX_VALUE) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
@@ -193,9 +213,46 @@ final class Parking {
             }
             return r;
         } finally {
+            w.parked = false;
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * Spins a while before parking, adaptively, as HotSpot's monitors do:
+     * spinning pays when the party that will wake us is running on another
+     * carrier right now (a ping-pong: 2.3 us per round trip parked, 0.85
+     * spinning), and wastes a carrier other coroutines need when it is not
+     * (the demo's 1000-stage prime sieve on 2 carriers: 0.53 s parked,
+     * 5.4 s with a fixed 512 spins + 8 yields). A wait the spin ended
+     * raises this thread's budget, one that parked anyway halves it; at 0
+     * one wait in {@link #PROBE_EVERY} spins a little to find out whether
+     * things changed. The JDK's SynchronousQueue asks instead whether the
+     * carrier has queued work, which is not public.
+     */
+    private static void spin(Waiter w) {
+        int budget = w.spins;
+        if (budget == 0) {
+            if (++w.sinceProbe < PROBE_EVERY) {
+                return;
+            }
+            w.sinceProbe = 0;
+            budget = PROBE_SPINS;
+        }
+        for (int i = 0; i < budget; i++) {
+            if (w.delivered) {
+                // ended by the spin: allow more, up to the cap
+                w.spins = Math.min(MAX_SPINS, Math.max(w.spins, (i + 1) * 2 + 32));
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        if (w.delivered) {
+            w.spins = Math.min(MAX_SPINS, budget * 2);
+        } else {
+            w.spins = budget >> 1 >= 64 ? budget >> 1 : 0;
         }
     }
 
@@ -203,6 +260,10 @@ final class Parking {
     private static void awaitDelivery(Waiter w) {
         boolean interrupted = false;
         while (!w.delivered) {
+            w.parked = true;
+            if (w.delivered) {
+                break;
+            }
             LockSupport.park(w);
             interrupted |= Thread.interrupted();
         }
