@@ -178,7 +178,10 @@ WEFT_JNI_EXPORT int weft_jni_op_set_bytes(int64_t op, const signed char *in, int
 WEFT_JNI_EXPORT int weft_jni_op_abort(int64_t op, int reason);
 /* The outcome once settled: WEFT_JNI_OK, WEFT_JNI_ECLOSED, the abort's
  * reason; a select's fired case index, plus WEFT_JNI_SELECT_CLOSED if
- * that receive saw the channel closed.  WEFT_JNI_EAGAIN if not settled. */
+ * that receive saw the channel closed.  WEFT_JNI_EAGAIN if not settled.
+ * WEFT_JNI_PARKED (mutex lock only): the holder released the mutex and
+ * woke this waiter to compete for it; it lost and is queued again: wait
+ * for the next token, then ask again. */
 WEFT_JNI_EXPORT int weft_jni_op_result(int64_t op);
 #define WEFT_JNI_SELECT_CLOSED 0x4000
 
@@ -205,7 +208,13 @@ WEFT_JNI_EXPORT int64_t weft_jni_chan_recv(int64_t op, int64_t ch, int may_block
 WEFT_JNI_EXPORT int64_t weft_jni_select(int64_t op, int n, const int64_t *chans, const int *dirs,
                                         const int64_t *values, int dflt, int64_t token);
 
-/* Locks and friends: *_new returns a handle; *_free EBUSY if in use. */
+/* Locks and friends: *_new returns a handle; *_free EBUSY if in use.
+ * A mutex handle is the address of its state word (a 32-bit int of bits:
+ * 1 locked, 2 waiters queued, 4 a waiter woken, 8 hand-off mode;
+ * cnative/src/mutex.c): Java may take the mutex with a CAS setting bit 1
+ * when bits 1 and 8 are clear, and release it with a CAS clearing bit 1
+ * when bit 8 is clear and bit 2 is clear or bit 4 set (dev.weft.LockWord);
+ * anything else goes through these calls. */
 WEFT_JNI_EXPORT int64_t weft_jni_mutex_new(void);
 WEFT_JNI_EXPORT int weft_jni_mutex_free(int64_t m);
 WEFT_JNI_EXPORT int weft_jni_mutex_trylock(int64_t m);

@@ -10,6 +10,7 @@
 #include "weft_jni.h"
 #include "ext.h"
 #include "chan.h"
+#include "sync.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -360,6 +361,63 @@ WEFT_TEST(mutex_hands_over_to_a_parked_java_locker)
     CHECK_EQ_INT(weft_jni_op_result(jt[1].op), WEFT_JNI_ECANCELED);
     int64_t p2 = weft_jni_mutex_unlock(m);
     CHECK_EQ_INT(p2, WEFT_JNI_OK); /* nobody to hand to, no token */
+    CHECK_EQ_INT(weft_jni_mutex_free(m), WEFT_JNI_OK);
+    weft_shutdown();
+}
+
+/* Go's two modes (mutex.c), driven step by step: nothing runs between
+ * these calls, so who may take the mutex when is exact. */
+WEFT_TEST(mutex_wakes_a_java_locker_to_compete_and_hands_over_once_it_starves)
+{
+    jt_init(3);
+    int64_t m = weft_jni_mutex_new();
+    CHECK(m > 0);
+    weft_mutex_starve_ns = INT64_MAX / 2; /* normal mode only */
+
+    /* normal mode: unlock frees m and wakes the first waiter to compete */
+    CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[0].op, m, tok(0))), WEFT_JNI_OK);
+    CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[1].op, m, tok(1))), WEFT_JNI_PARKED);
+    int64_t p = weft_jni_mutex_unlock(m);
+    CHECK_EQ_INT((int16_t)(p & 0xffff), WEFT_JNI_OK);
+    CHECK_EQ_INT(p >> 16, tok(1));
+    CHECK_EQ_INT(weft_jni_mutex_trylock(m), WEFT_JNI_OK); /* a running party barges in */
+    CHECK_EQ_INT(weft_jni_op_result(jt[1].op), WEFT_JNI_PARKED); /* lost: queued again */
+    p = weft_jni_mutex_unlock(m);
+    CHECK_EQ_INT(p >> 16, tok(1)); /* woken again */
+    CHECK_EQ_INT(weft_jni_op_result(jt[1].op), WEFT_JNI_OK); /* and won */
+    CHECK_EQ_INT(weft_jni_mutex_trylock(m), WEFT_JNI_EAGAIN);
+    CHECK_EQ_INT(weft_jni_mutex_unlock(m), WEFT_JNI_OK); /* nobody queued: no token */
+
+    /* one woken waiter at a time: while jt1 has not come back, unlocks
+     * wake nobody else */
+    CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[0].op, m, tok(0))), WEFT_JNI_OK);
+    CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[1].op, m, tok(1))), WEFT_JNI_PARKED);
+    CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[2].op, m, tok(2))), WEFT_JNI_PARKED);
+    CHECK_EQ_INT(weft_jni_mutex_unlock(m) >> 16, tok(1));
+    CHECK_EQ_INT(weft_jni_mutex_trylock(m), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_mutex_unlock(m), WEFT_JNI_OK); /* jt2 not woken */
+    CHECK_EQ_INT(weft_jni_op_result(jt[1].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_mutex_unlock(m) >> 16, tok(2));
+    CHECK_EQ_INT(weft_jni_op_result(jt[2].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_mutex_unlock(m), WEFT_JNI_OK);
+
+    /* starvation mode (any wait counts as too long): handed over, so
+     * nobody can barge in between */
+    weft_mutex_starve_ns = -1;
+    CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[0].op, m, tok(0))), WEFT_JNI_OK);
+    CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[1].op, m, tok(1))), WEFT_JNI_PARKED);
+    CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[2].op, m, tok(2))), WEFT_JNI_PARKED);
+    CHECK_EQ_INT(weft_jni_mutex_unlock(m) >> 16, tok(1));
+    CHECK_EQ_INT(weft_jni_mutex_trylock(m), WEFT_JNI_EAGAIN);
+    CHECK_EQ_INT(weft_jni_op_result(jt[1].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_mutex_unlock(m) >> 16, tok(2));
+    CHECK_EQ_INT(weft_jni_mutex_trylock(m), WEFT_JNI_EAGAIN);
+    CHECK_EQ_INT(weft_jni_op_result(jt[2].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_mutex_unlock(m), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_mutex_trylock(m), WEFT_JNI_OK); /* queue empty: mode left */
+    CHECK_EQ_INT(weft_jni_mutex_unlock(m), WEFT_JNI_OK);
+
+    weft_mutex_starve_ns = 1000000;
     CHECK_EQ_INT(weft_jni_mutex_free(m), WEFT_JNI_OK);
     weft_shutdown();
 }

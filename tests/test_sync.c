@@ -165,10 +165,13 @@ static void *fifo_body(void *arg)
     return NULL;
 }
 
-WEFT_TEST(mutex_hands_off_in_fifo_order)
+WEFT_TEST(mutex_hands_off_in_fifo_order_once_a_waiter_starves)
 {
     /* the main thread holds it; 8 parties (coroutines and threads) queue
-     * one after another; each unlock hands it to the next in line */
+     * one after another; starvation mode from the first wait on (the
+     * threshold pinned below zero), so each unlock hands it to the next
+     * in line */
+    weft_mutex_starve_ns = -1;
     atomic_store(&norder, 0);
     CHECK_EQ_INT(weft_mutex_lock(&mu), WEFT_OK);
     struct party ps[8];
@@ -189,6 +192,7 @@ WEFT_TEST(mutex_hands_off_in_fifo_order)
         CHECK_EQ_INT(order[i], i);
     CHECK_EQ_INT(weft_mutex_trylock(&mu), WEFT_OK);
     CHECK_EQ_INT(weft_mutex_unlock(&mu), WEFT_OK);
+    weft_mutex_starve_ns = 1000000;
     weft_shutdown();
 }
 

@@ -259,10 +259,15 @@ WEFT_EXPORT int weft_sleep(int64_t ns);
  *     object; nothing is allocated, so destroy only checks that nobody
  *     holds or waits on it (WEFT_ESTATE otherwise).  Do not copy or move
  *     an object while it is in use.
- *   - Blocked parties are served first come, first served: a mutex,
- *     semaphore or rwlock released while others wait is handed to the
- *     first of them directly, so no waiter starves and none is overtaken
- *     by a newcomer.
+ *   - Blocked parties are served first come, first served: a semaphore
+ *     or rwlock released while others wait is handed to the first of
+ *     them directly, so no waiter starves and none is overtaken by a
+ *     newcomer.  A mutex works as Go's: released while others wait, it
+ *     is free for whoever takes it first, and the first waiter is woken
+ *     to compete (a running party re-taking a mutex it just released
+ *     costs no context switch); once the first waiter has waited over
+ *     1 ms, unlocks hand the mutex to the waiters in order until none is
+ *     left, so no waiter starves.
  *   - Deadlines (*_until) are absolute weft_now() times; any negative
  *     value means none.  A deadline already past gives WEFT_ETIMEDOUT
  *     only if the operation would have to block.
@@ -294,8 +299,8 @@ WEFT_EXPORT int weft_mutex_lock(weft_mutex_t *m);
 WEFT_EXPORT int weft_mutex_trylock(weft_mutex_t *m);
 /* weft_mutex_lock giving up at deadline: WEFT_ETIMEDOUT, WEFT_ECANCELED. */
 WEFT_EXPORT int weft_mutex_lock_until(weft_mutex_t *m, int64_t deadline);
-/* Unlocks m, handing it to the first waiter if there is one.  Never
- * blocks.  WEFT_ESTATE: m is not locked. */
+/* Unlocks m, waking the first waiter if there is one (or handing m to
+ * it, see above).  Never blocks.  WEFT_ESTATE: m is not locked. */
 WEFT_EXPORT int weft_mutex_unlock(weft_mutex_t *m);
 /* WEFT_ESTATE if m is locked (or waited on); otherwise m is finished. */
 WEFT_EXPORT int weft_mutex_destroy(weft_mutex_t *m);

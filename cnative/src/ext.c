@@ -409,7 +409,13 @@ int weft_ext_result(weft_ext_t *x)
     if (!settled_state(s))
         return WEFT_EAGAIN;
     int r;
-    if (x->op == EXT_SELECT)
+    if (x->op == EXT_MUTEX && s == WEFT_WAKE_RETRY) {
+        /* the unlocker released m and woke us to compete (mutex.c):
+         * compete now; losing queues us again at the front */
+        r = weft_mutex_retry_ext(x->obj, &x->w);
+        if (r == WEFT_EXT_PARKED)
+            return r; /* still x->op: the next token is for this lock */
+    } else if (x->op == EXT_SELECT)
         r = weft_select_ext_end(&x->sel);
     else
         r = s == WEFT_WAKE_OK ? WEFT_OK : s == WEFT_WAKE_CLOSED ? WEFT_ECLOSED : s;

@@ -12,6 +12,7 @@
 #include "ext.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -229,6 +230,10 @@ int64_t weft_jni_select(int64_t op, int n, const int64_t *chans, const int *dirs
             free(o);                                                          \
         return r_;                                                            \
     } while (0)
+
+/* weft_jni.h promises Java the state word at the handle's address */
+_Static_assert(offsetof(struct weft_mutex, state) == 0, "mutex state word must come first");
+_Static_assert(sizeof(((struct weft_mutex *)0)->state) == 4, "mutex state word must be 32 bits");
 
 int64_t weft_jni_mutex_new(void) { NEW_SYNC(weft_mutex_t, weft_mutex_init); }
 int weft_jni_mutex_free(int64_t m) { FREE_SYNC(weft_mutex_t, weft_mutex_destroy, m); }

@@ -1,54 +1,77 @@
 /*
- * mutex.c - weft_mutex_t: one CAS each way when uncontended, direct
- * hand-off to the first waiter (FIFO) when contended.
+ * mutex.c - weft_mutex_t: one CAS each way when uncontended; under
+ * contention Go's two modes (sync/mutex.go): normal, where a released
+ * mutex is free for whoever comes first and one woken waiter competes
+ * for it, and starvation, where it is handed to the first waiter.
  *
- * m->state:
- *   MUTEX_UNLOCKED  free; the queue is empty.
- *   MUTEX_LOCKED    held; nobody queued (as far as unlock must know).
- *   MUTEX_CONTENDED held; waiters may be queued: unlock must take the
- *                   slow path and look at the queue.
+ * Why not always hand over (as this file did first): a hand-off makes
+ * every contended unlock a wake-up and a context switch, and nobody can
+ * take the mutex meanwhile.  With 4 virtual threads incrementing a
+ * counter that cost 20x ReentrantLock's throughput, which lets a running
+ * thread re-take a lock it just released.  Normal mode gives that back;
+ * starvation mode bounds how long a waiter can be overtaken.
  *
- * Invariants (with m->lock held, between operations):
- *   1. queue non-empty  =>  state == MUTEX_CONTENDED.
- *   2. state == MUTEX_UNLOCKED  =>  queue empty.  So a waiter never
- *      sits behind a free mutex, and a newcomer can only take the
- *      mutex by the fast path when no one waits: no barging, strict FIFO
- *      once anyone waits.
+ * m->state bits:
+ *   M_LOCKED    held.
+ *   M_WAITERS   the queue may be non-empty: unlock must take the slow
+ *               path.  Set and cleared under m->lock only.
+ *   M_WOKEN     a waiter was taken off the queue and told to retry
+ *               (WEFT_WAKE_RETRY); until it has, unlocks wake nobody
+ *               else (one waiter at a time competes, as in Go).  Set by
+ *               the unlocker, cleared by that waiter, both under m->lock.
+ *   M_STARVING  hand-off mode: newcomers may not take a free-looking
+ *               mutex (it is never free in this mode: unlock hands it
+ *               over).  Entered when the first waiter has been queued
+ *               for more than weft_mutex_starve_ns (1 ms), seen by a
+ *               slow unlock or by that waiter losing a retry; left by
+ *               the hand-off after which the first waiter has waited
+ *               less than that, or none is left.  Under m->lock.
  *
- * Who changes state:
- *   - lock fast path: CAS UNLOCKED -> LOCKED (without m->lock).
- *   - unlock fast path: CAS LOCKED -> UNLOCKED (without m->lock).  It
- *     fails if a waiter has set CONTENDED, sending unlock to the slow path.
- *   - everything else under m->lock: a locker about to queue sets
- *     CONTENDED (by CAS from the value it saw, so a racing fast-path
- *     unlock either happened before -- and the locker takes the free
- *     mutex instead -- or fails and goes slow); the slow unlock hands the
- *     mutex over without ever making it UNLOCKED (state stays held: LOCKED
- *     if the queue is now empty, else CONTENDED), or sets UNLOCKED if no
- *     waiter could take it.
+ * Fast paths, without m->lock (here and in Java's dev.weft.LockWord,
+ * which CASes the same word, weft_jni.h): lock is the barging CAS below;
+ * unlock is a CAS clearing M_LOCKED when there is nobody to wake (no
+ * M_WAITERS, or M_WOKEN already set) and not M_STARVING.  Otherwise
+ * unlock takes m->lock: the slow path below.
  *
- * Hand-off versus timeout/cancellation (wait.h): the slow unlock pops the
- * first waiter and *claims* it (one CAS on the waiter's state).  If the
- * claim wins, the waiter can no longer time out or be cancelled: we fix
- * state, then resume it with WEFT_WAKE_OK and it returns owning the
- * mutex.  If the claim loses, a timeout or cancel already won: that
- * waiter will return an error and not touch the mutex; we try the next
- * one.  A waiter whose park returns an error takes m->lock and unlinks
- * itself (a no-op if the unlocker already popped it), so the lock is
- * never lost nor given twice.
+ * Taking the mutex ("barging") is a CAS setting M_LOCKED from any state
+ * with neither M_LOCKED nor M_STARVING, with or without m->lock.  A
+ * locker that fails queues itself under m->lock, and sets M_WAITERS by a
+ * CAS from the state it saw, so a racing release either came first (the
+ * locker sees the mutex free and barges) or sees M_WAITERS and goes slow
+ * (it needs m->lock, which the locker holds until it has stopped).  So
+ * no waiter ever sits on a queue that no unlock will look at.
+ *
+ * The unlocker holds the mutex, so while it holds m->lock too nobody else
+ * can change the state: M_LOCKED cannot be taken, and the other bits
+ * change under m->lock.  It pops the first waiter and claims it (one CAS
+ * on the waiter; a lost claim means a timeout or a cancel won that
+ * waiter, which then unlinks itself: try the next).  In starvation mode
+ * it resumes the claimed waiter with WEFT_WAKE_OK, the state staying
+ * locked: the waiter returns owning m.  In normal mode it clears
+ * M_LOCKED, sets M_WOKEN and resumes it with WEFT_WAKE_RETRY: the waiter
+ * clears M_WOKEN and tries again; if it loses to a newcomer it queues
+ * again at the front, keeping the time it first queued, so starvation
+ * mode starts 1 ms after its first wait.  A woken waiter always
+ * comes back (a coroutine or thread loops here; an external waiter's
+ * retry runs in weft_mutex_retry_ext, which ext.c's result step calls
+ * before it reports anything), so M_WOKEN is never left set.
  */
 #include "sync.h"
+#include "weft.h"
 
 SYNC_SAME_SIZE(weft_mutex_t, weft_mutex);
 SYNC_SAME_OFFSET(weft_mutex_t, state_, weft_mutex, state);
 SYNC_SAME_OFFSET(weft_mutex_t, lock_, weft_mutex, lock);
 SYNC_SAME_OFFSET(weft_mutex_t, q_, weft_mutex, q);
 
-enum { MUTEX_UNLOCKED = 0, MUTEX_LOCKED = 1, MUTEX_CONTENDED = 2 };
+enum { M_LOCKED = 1, M_WAITERS = 2, M_WOKEN = 4, M_STARVING = 8 };
 
-/* Spins before queueing, only while the holder has no waiters (so
- * spinning never overtakes a queued party).  Short: a holder on the
- * same worker cannot run while we spin. */
+/* Go's starvationThresholdNs; a variable so tests can pin either mode */
+int64_t weft_mutex_starve_ns = 1000000;
+
+/* Spins before queueing, only while nobody waits (so spinning never
+ * overtakes a queued party).  Short: a holder on the same worker cannot
+ * run while we spin. */
 #define MUTEX_SPINS 4
 #define MUTEX_SPIN_PAUSES 30
 
@@ -68,46 +91,80 @@ int weft_mutex_init(weft_mutex_t *m)
 
 static inline int try_fast(struct weft_mutex *m)
 {
-    int expect = MUTEX_UNLOCKED;
-    return atomic_compare_exchange_strong_explicit(&m->state, &expect, MUTEX_LOCKED,
+    int expect = 0;
+    return atomic_compare_exchange_strong_explicit(&m->state, &expect, M_LOCKED,
                                                    memory_order_acquire, memory_order_relaxed);
 }
 
-/* Step 1 of the contended path, under m->lock: take m if it is free
- * (returns 1, m->lock released), else mark it contended (returns 0,
- * m->lock held: the caller queues). */
-static int take_or_announce(struct weft_mutex *m)
+/* Takes m if it is free and not in starvation mode. */
+static inline int try_barge(struct weft_mutex *m)
 {
-    weft_spin_lock(&m->lock);
+    int s = atomic_load_explicit(&m->state, memory_order_relaxed);
+    while (!(s & (M_LOCKED | M_STARVING)))
+        if (atomic_compare_exchange_weak_explicit(&m->state, &s, s | M_LOCKED,
+                                                  memory_order_acquire, memory_order_relaxed))
+            return 1;
+    return 0;
+}
+
+/* With m->lock held: take m (1) or mark it M_WAITERS so the holder's
+ * unlock will look at the queue (0; the caller queues).  retry: the
+ * caller is the woken waiter, which clears M_WOKEN either way. */
+static int take_or_announce(struct weft_mutex *m, int retry, int64_t since)
+{
+    if (retry)
+        atomic_fetch_and_explicit(&m->state, ~M_WOKEN, memory_order_relaxed);
+    /* a woken waiter that has waited too long turns on hand-off (Go's
+     * waiter does the same): unlocks that found someone already woken
+     * released m without looking at the queue's age */
+    int starve = retry && weft_now() - since > weft_mutex_starve_ns ? M_STARVING : 0;
+    int s = atomic_load_explicit(&m->state, memory_order_relaxed);
     for (;;) {
-        int s = atomic_load_explicit(&m->state, memory_order_relaxed);
-        if (s == MUTEX_UNLOCKED) {
-            if (try_fast(m)) {
-                weft_spin_unlock(&m->lock);
+        if (!(s & (M_LOCKED | M_STARVING))) {
+            if (atomic_compare_exchange_weak_explicit(&m->state, &s, s | M_LOCKED,
+                                                      memory_order_acquire, memory_order_relaxed))
                 return 1;
-            }
-            continue;
-        }
-        if (s == MUTEX_CONTENDED ||
-            atomic_compare_exchange_weak_explicit(&m->state, &s, MUTEX_CONTENDED,
-                                                  memory_order_relaxed, memory_order_relaxed))
+        } else if ((s & M_WAITERS) && (s & M_STARVING) >= starve) {
             return 0;
+        } else if (atomic_compare_exchange_weak_explicit(&m->state, &s, s | M_WAITERS | starve,
+                                                         memory_order_relaxed, memory_order_relaxed)) {
+            return 0;
+        }
     }
 }
 
+/* With m->lock held: queue w, at the front if it is a waiter coming back
+ * from a retry (it keeps its place and its first-queued time). */
+static void enqueue(struct weft_mutex *m, weft_waiter_t *w, int retry)
+{
+    if (!retry)
+        w->since = weft_now();
+    if (retry && m->q.head) {
+        w->prev = NULL;
+        w->next = m->q.head;
+        m->q.head->prev = w;
+        m->q.head = w;
+        w->queued = 1;
+    } else {
+        weft_waitq_push(&m->q, w);
+    }
+}
+
+/* With m->lock held and nobody queued any more: nothing for unlock to
+ * look at, and no reason to stay in starvation mode. */
+static void queue_emptied(struct weft_mutex *m)
+{
+    atomic_fetch_and_explicit(&m->state, ~(M_WAITERS | M_STARVING), memory_order_relaxed);
+}
+
 /* Step 3, for a waiter that timed out or was cancelled: unlink it
- * (unless an unlocker popped it and lost the claim), and keep invariant
- * 1's converse cheap: with nobody queued, let the holder's unlock take
- * the fast path again. */
+ * (unless an unlocker popped it and lost the claim). */
 static void unqueue(struct weft_mutex *m, weft_waiter_t *w)
 {
     weft_spin_lock(&m->lock);
     weft_waitq_remove(&m->q, w);
-    if (weft_waitq_empty(&m->q)) {
-        int s = MUTEX_CONTENDED;
-        atomic_compare_exchange_strong_explicit(&m->state, &s, MUTEX_LOCKED,
-                                                memory_order_relaxed, memory_order_relaxed);
-    }
+    if (weft_waitq_empty(&m->q))
+        queue_emptied(m);
     weft_spin_unlock(&m->lock);
 }
 
@@ -115,35 +172,68 @@ static void unqueue(struct weft_mutex *m, weft_waiter_t *w)
 static int lock_slow(struct weft_mutex *m, int64_t deadline, int nocancel)
 {
     for (int i = 0; i < MUTEX_SPINS; i++) {
-        if (atomic_load_explicit(&m->state, memory_order_relaxed) != MUTEX_LOCKED)
-            break;
+        if (atomic_load_explicit(&m->state, memory_order_relaxed) & ~M_LOCKED)
+            break; /* waiters, or starving: queue behind them */
         for (int j = 0; j < MUTEX_SPIN_PAUSES; j++)
             weft_cpu_relax();
-        if (try_fast(m))
+        if (try_barge(m))
             return WEFT_OK;
     }
-    if (take_or_announce(m))
-        return WEFT_OK;
-
-    /* 2. enqueue and park; m->lock is released once we have stopped */
     weft_waiter_t w;
-    weft_waiter_init(&w, "mutex", m);
-    w.nocancel = nocancel;
-    weft_waitq_push(&m->q, &w);
-    int r = weft_waiter_park(&w, &m->lock, deadline);
-    if (r == WEFT_WAKE_OK)
-        return WEFT_OK; /* handed over: we own m */
-    unqueue(m, &w);
-    return r;
+    int64_t since = 0;
+    for (int retry = 0;; retry = 1) {
+        weft_spin_lock(&m->lock);
+        if (take_or_announce(m, retry, since)) {
+            if (weft_waitq_empty(&m->q))
+                queue_emptied(m);
+            weft_spin_unlock(&m->lock);
+            return WEFT_OK;
+        }
+        weft_waiter_init(&w, "mutex", m);
+        w.nocancel = nocancel;
+        w.since = since;
+        enqueue(m, &w, retry);
+        since = w.since;
+        int r = weft_waiter_park(&w, &m->lock, deadline);
+        if (r == WEFT_WAKE_OK)
+            return WEFT_OK; /* handed over: we own m */
+        if (r != WEFT_WAKE_RETRY) {
+            unqueue(m, &w);
+            return r;
+        }
+    }
 }
 
 /* External waiters (wait.h): WEFT_OK (w's owner holds m now) or
- * WEFT_EXT_PARKED (w queued; the unlock that hands m over notifies). */
+ * WEFT_EXT_PARKED (w queued; the unlock that wins it notifies). */
 int weft_mutex_lock_ext(struct weft_mutex *m, weft_waiter_t *w)
 {
-    if (try_fast(m) || take_or_announce(m))
+    if (try_fast(m))
         return WEFT_OK;
-    weft_waitq_push(&m->q, w);
+    weft_spin_lock(&m->lock);
+    if (take_or_announce(m, 0, 0)) {
+        weft_spin_unlock(&m->lock);
+        return WEFT_OK;
+    }
+    enqueue(m, w, 0);
+    weft_spin_unlock(&m->lock);
+    return WEFT_EXT_PARKED;
+}
+
+/* An external waiter woken with WEFT_WAKE_RETRY: take m (WEFT_OK) or
+ * queue w again at the front, pending once more (WEFT_EXT_PARKED). */
+int weft_mutex_retry_ext(struct weft_mutex *m, weft_waiter_t *w)
+{
+    weft_spin_lock(&m->lock);
+    if (take_or_announce(m, 1, w->since)) {
+        if (weft_waitq_empty(&m->q))
+            queue_emptied(m);
+        weft_spin_unlock(&m->lock);
+        return WEFT_OK;
+    }
+    /* nobody else can touch w while it is off every queue */
+    atomic_store_explicit(&w->state, WEFT_WAIT_PENDING, memory_order_relaxed);
+    enqueue(m, w, 1);
     weft_spin_unlock(&m->lock);
     return WEFT_EXT_PARKED;
 }
@@ -179,7 +269,7 @@ int weft_mutex_trylock(weft_mutex_t *m)
 {
     if (!m)
         return WEFT_EINVAL;
-    return try_fast(impl(m)) ? WEFT_OK : WEFT_EAGAIN;
+    return try_barge(impl(m)) ? WEFT_OK : WEFT_EAGAIN;
 }
 
 int weft_mutex_unlock(weft_mutex_t *mu)
@@ -188,40 +278,67 @@ int weft_mutex_unlock(weft_mutex_t *mu)
         return WEFT_EINVAL;
     struct weft_mutex *m = impl(mu);
 
-    /* Fast path: LOCKED -> UNLOCKED.  Correct because no waiter can be
-     * queued while state is LOCKED (invariant 1), and a locker about to
-     * queue must first CAS LOCKED -> CONTENDED, which then fails (it sees
-     * UNLOCKED and takes the mutex) or makes this CAS fail. */
-    int s = MUTEX_LOCKED;
+    /* Fast path: release without m->lock when there is nobody to wake:
+     * none queued, or one already woken (it will come back and queue
+     * again if it loses, and that changes the word, failing this CAS).
+     * Not in starvation mode, where m goes to the first waiter. */
+    int s = M_LOCKED;
     if (__builtin_expect(atomic_compare_exchange_strong_explicit(
-                             &m->state, &s, MUTEX_UNLOCKED,
-                             memory_order_release, memory_order_relaxed), 1))
+                             &m->state, &s, 0, memory_order_release, memory_order_relaxed),
+                         1))
         return WEFT_OK;
-    if (s == MUTEX_UNLOCKED)
-        return WEFT_ESTATE;
+    for (;;) {
+        if (!(s & M_LOCKED))
+            return WEFT_ESTATE;
+        if ((s & M_STARVING) || ((s & M_WAITERS) && !(s & M_WOKEN)))
+            break;
+        if (atomic_compare_exchange_weak_explicit(&m->state, &s, s & ~M_LOCKED,
+                                                  memory_order_release, memory_order_relaxed))
+            return WEFT_OK;
+    }
 
-    /* Slow path: hand m to the first waiter that can still take it. */
     weft_spin_lock(&m->lock);
+    s = atomic_load_explicit(&m->state, memory_order_relaxed);
+    if (!(s & M_LOCKED)) { /* a double unlock raced us */
+        weft_spin_unlock(&m->lock);
+        return WEFT_ESTATE;
+    }
     weft_waiter_t *w;
-    while ((w = weft_waitq_pop(&m->q))) {
+    int64_t now = weft_now();
+    while ((w = m->q.head)) {
+        /* starvation mode, entered when the first waiter waited too long */
+        int starving = (s & M_STARVING) || now - w->since > weft_mutex_starve_ns;
+        if (!starving && (s & M_WOKEN))
+            break; /* one woken waiter competes at a time */
+        weft_waitq_pop(&m->q);
         if (!weft_waiter_claim(w))
             continue; /* it timed out or was cancelled: it unlinks itself */
-        atomic_store_explicit(&m->state,
-                              weft_waitq_empty(&m->q) ? MUTEX_LOCKED : MUTEX_CONTENDED,
-                              memory_order_relaxed);
-        weft_spin_unlock(&m->lock);
-        /* The claimed waiter cannot return before this resume (its state
-         * is CLAIMED), so resuming outside the lock is safe.  resume's
-         * release store orders our critical section before the new
-         * owner's. */
-        weft_waiter_resume(w, WEFT_WAKE_OK);
+        int rest = weft_waitq_empty(&m->q) ? 0 : M_WAITERS;
+        if (starving) {
+            /* hand over: m stays locked, now by w.  Stay in hand-off
+             * mode only while the next in line has waited too long too:
+             * a hand-off costs a wake-up, so a long queue of recent
+             * waiters goes back to normal mode (Go's rule, there checked
+             * by the waiter that received the mutex) */
+            int still = rest && now - m->q.head->since > weft_mutex_starve_ns ? M_STARVING : 0;
+            atomic_store_explicit(&m->state, M_LOCKED | (s & M_WOKEN) | rest | still,
+                                  memory_order_relaxed);
+            weft_spin_unlock(&m->lock);
+            /* resume's release store orders our critical section before
+             * the new owner's; w cannot return before it (CLAIMED) */
+            weft_waiter_resume(w, WEFT_WAKE_OK);
+        } else {
+            atomic_store_explicit(&m->state, M_WOKEN | rest, memory_order_release);
+            weft_spin_unlock(&m->lock);
+            weft_waiter_resume(w, WEFT_WAKE_RETRY);
+        }
         return WEFT_OK;
     }
-    /* Nobody to hand to.  state is LOCKED or CONTENDED here (a double
-     * unlock racing us may already have freed it). */
-    s = atomic_exchange_explicit(&m->state, MUTEX_UNLOCKED, memory_order_release);
+    /* nobody to wake (none queued, or one already woken): release */
+    int rest = weft_waitq_empty(&m->q) ? 0 : M_WAITERS;
+    atomic_store_explicit(&m->state, (s & M_WOKEN) | rest, memory_order_release);
     weft_spin_unlock(&m->lock);
-    return s == MUTEX_UNLOCKED ? WEFT_ESTATE : WEFT_OK;
+    return WEFT_OK;
 }
 
 int weft_mutex_destroy(weft_mutex_t *mu)
@@ -230,7 +347,7 @@ int weft_mutex_destroy(weft_mutex_t *mu)
         return WEFT_EINVAL;
     struct weft_mutex *m = impl(mu);
     weft_spin_lock(&m->lock);
-    int busy = atomic_load_explicit(&m->state, memory_order_relaxed) != MUTEX_UNLOCKED ||
+    int busy = atomic_load_explicit(&m->state, memory_order_relaxed) != 0 ||
                !weft_waitq_empty(&m->q);
     weft_spin_unlock(&m->lock);
     return busy ? WEFT_ESTATE : WEFT_OK;

@@ -74,6 +74,12 @@ int weft_mutex_lock_nocancel(struct weft_mutex *m);
  * (WEFT_OK) or queue w and return WEFT_EXT_PARKED; never block. */
 int weft_mutex_lock_ext(struct weft_mutex *m, weft_waiter_t *w);
 void weft_mutex_unqueue_ext(struct weft_mutex *m, weft_waiter_t *w);
+/* How long the first waiter may wait before unlocks hand the mutex over
+ * (ns, default 1 ms as in Go); tests change it to pin a mode. */
+extern int64_t weft_mutex_starve_ns;
+/* After w was woken with WEFT_WAKE_RETRY: WEFT_OK (its owner holds m) or
+ * WEFT_EXT_PARKED (w queued again, pending). */
+int weft_mutex_retry_ext(struct weft_mutex *m, weft_waiter_t *w);
 int weft_rwlock_lock_ext(struct weft_rwlock *rw, int write, weft_waiter_t *w);
 void weft_rwlock_unqueue_ext(struct weft_rwlock *rw, weft_waiter_t *w);
 int weft_sem_acquire_ext(struct weft_sem *s, weft_waiter_t *w);

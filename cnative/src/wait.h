@@ -65,6 +65,7 @@ enum {
     WEFT_WAIT_CLAIMED = -1000, /* a waker is filling the payload (claim/resume) */
     WEFT_WAKE_OK = 1,
     WEFT_WAKE_CLOSED = 2,
+    WEFT_WAKE_RETRY = 3,  /* mutex.c: the lock was released; compete for it again */
     /* WEFT_ETIMEDOUT, WEFT_ECANCELED (negative, from weft.h) */
 };
 
@@ -100,6 +101,7 @@ struct weft_waiter {
     const char *what;          /* "chan recv", "mutex", "sleep" ... (for weft_dump) */
     void *shared;              /* select: the one state shared by its waiters */
     int nocancel;              /* 1: weft_cancel does not end this wait (scope waits) */
+    int64_t since;             /* mutex.c: when this party first queued (starvation mode) */
 
     weft_timer_t timer;
 };

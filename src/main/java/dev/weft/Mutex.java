@@ -2,6 +2,7 @@ package dev.weft;
 
 import dev.weft.jni.WeftJni;
 
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.Date;
 import java.util.Objects;
@@ -22,13 +23,25 @@ import java.util.concurrent.locks.Lock;
  * {@link #newCondition()} are Weft's native condition variables.
  */
 public final class Mutex implements Lock {
+    private static final LockWord WORD = LockWord.IMPL;
+
     final NativeSync sync;
-    private volatile Thread owner;
+    /** the native state word, as LockWord binds it */
+    private final Object word;
+    /**
+     * The holder, for the reentrancy and ownership checks. Plain: a
+     * thread only ever compares it with itself, and it reads its own last
+     * write (set after acquiring, cleared before releasing: the release
+     * orders the clear before the next holder's set). isLocked() reads it
+     * racily, as a snapshot.
+     */
+    private Thread owner;
 
     /** An unlocked mutex. */
     public Mutex() {
         Parking.ensureStarted();
         sync = new NativeSync(this, WeftJni.weft_jni_mutex_new(), "mutex", WeftJni::weft_jni_mutex_free);
+        word = WORD.bind(sync.handle);
     }
 
     private void checkNotHeld() {
@@ -40,7 +53,7 @@ public final class Mutex implements Lock {
     @Override
     public void lock() {
         checkNotHeld();
-        if (WeftJni.weft_jni_mutex_trylock(sync.handle) != WeftJni.WEFT_JNI_OK) {
+        if (!WORD.tryLock(word, sync.handle)) {
             int r = NativeSync.awaitUninterruptibly(this, (op, tok) -> WeftJni.weft_jni_mutex_lock(op, sync.handle, tok));
             if (r != WeftJni.WEFT_JNI_OK) {
                 throw new WeftException("Mutex.lock", r);
@@ -63,7 +76,7 @@ public final class Mutex implements Lock {
     @Override
     public boolean tryLock() {
         checkNotHeld();
-        if (WeftJni.weft_jni_mutex_trylock(sync.handle) == WeftJni.WEFT_JNI_OK) {
+        if (WORD.tryLock(word, sync.handle)) {
             owner = Thread.currentThread();
             return true;
         }
@@ -92,8 +105,8 @@ public final class Mutex implements Lock {
     }
 
     private boolean acquire(long deadline) throws InterruptedException {
-        int r = WeftJni.weft_jni_mutex_trylock(sync.handle);
-        if (r != WeftJni.WEFT_JNI_OK) {
+        int r = WeftJni.WEFT_JNI_OK;
+        if (!WORD.tryLock(word, sync.handle)) {
             r = NativeSync.await(this, (op, tok) -> WeftJni.weft_jni_mutex_lock(op, sync.handle, tok), deadline, true);
         }
         if (r == WeftJni.WEFT_JNI_ETIMEDOUT) {
@@ -116,6 +129,10 @@ public final class Mutex implements Lock {
                     ? "unlock of an unlocked Mutex" : "Mutex held by " + owner + ", not by the calling thread");
         }
         owner = null;
+        if (WORD.tryUnlock(word)) {
+            Reference.reachabilityFence(this); // the Cleaner frees the word
+            return;
+        }
         int r = NativeSync.packed(this, WeftJni.weft_jni_mutex_unlock(sync.handle));
         if (r != WeftJni.WEFT_JNI_OK) {
             throw new WeftException("Mutex.unlock", r);

@@ -177,6 +177,16 @@ final class Parking {
      * returns the completion's outcome (and an interrupt stays pending).
      */
     static int await(Waiter w, long deadline, boolean interruptible) throws InterruptedException {
+        for (;;) {
+            int r = awaitOnce(w, deadline, interruptible);
+            if (r != PARKED) {
+                return r;
+            }
+            // a mutex released to compete for, and lost again: queued anew (mutex.c)
+        }
+    }
+
+    private static int awaitOnce(Waiter w, long deadline, boolean interruptible) throws InterruptedException {
         boolean interrupted = false;
         try {
             spin(w);

@@ -1,0 +1,63 @@
+package dev.weft;
+
+import dev.weft.jni.WeftJni;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * The uncontended fast path of {@link Mutex}: one compare-and-swap on the
+ * native mutex's state word, by mutex.c's rules (take it when neither
+ * locked nor in hand-off mode; release it when nobody needs waking). On a JDK with the FFM API (22+) the CAS is done
+ * from Java on the native word ({@code FfmLockWord}, compiled separately
+ * with release 22 and loaded by name, so these classes still run on 21);
+ * otherwise, or with {@code -Dweft.ffm=false}, by a JNI call.
+ *
+ * <p>The contended paths stay native: a failed lock queues through JNI,
+ * and an unlock that finds waiters (state 2) hands over through JNI.
+ */
+abstract class LockWord {
+    /** What an address becomes for {@link #tryLock} and {@link #tryUnlock}. */
+    abstract Object bind(long mutexHandle);
+
+    /** One try to take it; true if the caller now holds the mutex. */
+    abstract boolean tryLock(Object word, long mutexHandle);
+
+    /**
+     * One try to release it when nobody needs waking; false if the
+     * caller must unlock through JNI (a waiter to wake or hand over to,
+     * or a lost race).
+     */
+    abstract boolean tryUnlock(Object word);
+
+    static final LockWord IMPL = load();
+
+    private static LockWord load() {
+        if (Runtime.version().feature() >= 22 && Boolean.parseBoolean(System.getProperty("weft.ffm", "true"))) {
+            try {
+                return (LockWord) Class.forName("dev.weft.FfmLockWord").getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                System.getLogger("dev.weft").log(Level.DEBUG,
+                        "weft: FFM lock word unavailable, mutexes lock through JNI", e);
+            }
+        }
+        return new Jni();
+    }
+
+    /** The JNI form: every uncontended lock and unlock is one JNI call. */
+    private static final class Jni extends LockWord {
+        @Override
+        Object bind(long mutexHandle) {
+            return null;
+        }
+
+        @Override
+        boolean tryLock(Object word, long mutexHandle) {
+            return WeftJni.weft_jni_mutex_trylock(mutexHandle) == WeftJni.WEFT_JNI_OK;
+        }
+
+        @Override
+        boolean tryUnlock(Object word) {
+            return false;
+        }
+    }
+}
