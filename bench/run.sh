@@ -22,6 +22,21 @@
 #        BENCH sleep <metric> weft=<v> target=<v>.
 #   w4   memory per idle coroutine: 1M parked on a channel receive, and
 #        1M in a one-hour sleep, RSS growth / n, vs Go's goroutines.
+#   java the Java API under JMH (bench/jmh, its own Maven project) vs the
+#        JDK's peers and jox, every party a virtual thread: w3u round trip
+#        (Chan vs SynchronousQueue, jox rendezvous), w3b cap-1024 throughput
+#        (vs ArrayBlockingQueue, jox), select4 (vs jox Select), w2 spawn+join
+#        (Weft.go vs Thread.ofVirtual), mutex uncontended ns and contended
+#        ops/s at 4 and 64 threads (Mutex vs ReentrantLock). Installs the
+#        root artifact into ~/.m2 (./mvnw install -DskipTests), builds
+#        bench/jmh/target/benchmarks.jar, runs it with the JDK ./mvnw picks;
+#        values are medians over every measurement iteration of every fork.
+#        RUNS is the number of JMH forks (default 3, each 4 warm-up + 6
+#        measured 1 s iterations: ~10 min on 2 cores; some peers settle in
+#        a different mode per fork, so forks matter more than iterations);
+#        RUNS=1 or WEFT_JMH_QUICK=1 is the smoke run (1 fork, 1 warm-up + 2
+#        measured 1 s iterations, ~1-2 min). WEFT_JMH_ARGS adds JMH options
+#        (e.g. a benchmark regex). JMH's log and JSON go to build-bench/java/.
 #
 # Environment: WEFT_PEERS (default ../shared/peers next to the repo),
 # WEFT_BENCH_N (w1: round trips per timed run, default 20000000; w2/w4:
@@ -30,7 +45,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=${WEFT_PEERS:-$ROOT/../shared/peers}
 OUT=$ROOT/build-bench
-workload=${1:?usage: bench/run.sh w1|w2|w3|w4|sleep [runs]}
+workload=${1:?usage: bench/run.sh w1|w2|w3|w4|sleep|java [runs]}
 runs=${2:-5}
 
 need_pkgs=()
@@ -177,8 +192,63 @@ sleep)
   echo "BENCH sleep median_late_us weft=$(median <"$OUT/sl.med") target=1000"
   echo "BENCH sleep p99_late_us weft=$(median <"$OUT/sl.p99")"
   ;;
+java)
+  J=$OUT/java
+  mkdir -p "$J"
+  quick=${WEFT_JMH_QUICK:-0}; forks=${2:-3}
+  [ "$forks" = 1 ] && quick=1
+  if [ "$quick" != 0 ]; then
+    jmh=(-f 1 -wi 1 -w 1s -i 2 -r 1s)
+  else
+    jmh=(-f "$forks" -wi 4 -w 1s -i 6 -r 1s)
+  fi
+  # the Weft jars into ~/.m2, where bench/jmh/pom.xml finds them; then the benchmarks jar
+  "$ROOT/mvnw" -q -f "$ROOT/pom.xml" install -DskipTests >"$J/install.log" 2>&1 ||
+    { cat "$J/install.log"; exit 1; }
+  "$ROOT/mvnw" -q -f "$ROOT/bench/jmh/pom.xml" package >"$J/build.log" 2>&1 ||
+    { cat "$J/build.log"; exit 1; }
+  # the JDK 21+ that ./mvnw picked: Maven's -v names the Java runtime it runs on
+  jhome=$("$ROOT/mvnw" -B -v 2>/dev/null | sed -n 's/^Java version: .*, runtime: //p' | head -n 1)
+  [ -n "$jhome" ] && [ -x "$jhome/bin/java" ] || { echo "bench: no JDK from ./mvnw -v (got '$jhome')" >&2; exit 1; }
+  echo "bench: JMH on $jhome: ${jmh[*]} ${WEFT_JMH_ARGS:-} (log: $J/jmh.log)" >&2
+  # shellcheck disable=SC2086 # WEFT_JMH_ARGS is a list of options
+  "$jhome/bin/java" -jar "$ROOT/bench/jmh/target/benchmarks.jar" "${jmh[@]}" -foe true \
+    -rf json -rff "$J/jmh.json" ${WEFT_JMH_ARGS:-} >"$J/jmh.log" 2>&1 ||
+    { tail -n 60 "$J/jmh.log"; echo "bench: JMH failed, full log: $J/jmh.log" >&2; exit 1; }
+  # every measurement iteration of every fork, one value a line, one file per benchmark
+  # (dev.weft.jmh.MutexBench.weftContended with threads=4 -> MutexBench.weftContended.4)
+  rm -f "$J"/*.raw
+  python3 - "$J/jmh.json" "$J" <<'PY'
+import json, sys
+for b in json.load(open(sys.argv[1])):
+    name = b["benchmark"].rsplit(".", 2)[-2:]
+    key = ".".join(name + list(b.get("params", {}).values()))
+    with open(f"{sys.argv[2]}/{key}.raw", "w") as f:
+        for fork in b["primaryMetric"]["rawData"]:
+            for v in fork:
+                f.write(f"{v:.3f}\n")
+PY
+  jline() { # jline FIGURE METRIC WEFT-KEY PEER PEER-KEY
+    if [ -s "$J/$3.raw" ] && [ -s "$J/$5.raw" ]; then
+      line "$1" "$2" "$J/$3.raw" "$4" "$J/$5.raw"
+    else
+      echo "bench: no result for $3 or $5 (filtered out?)" >&2
+    fi
+  }
+  echo "bench: batches per JMH invocation: w3u 10000 round trips, w3b 100000 msgs, select4 10000 msgs (4x2500, unbuffered), w2 n=100000 spawns then joins, mutex contended 262144 increments" >&2
+  jline java-w3u roundtrip_ns W3u.weft sq W3u.sq
+  jline java-w3u roundtrip_ns W3u.weft jox W3u.jox
+  jline java-w3b msgs_per_s W3b.weft abq W3b.abq
+  jline java-w3b msgs_per_s W3b.weft jox W3b.jox
+  jline java-select4 ns_per_msg Select4.weft jox Select4.jox
+  jline java-w2 ns_per_spawn W2.weft vthread W2.vthread
+  jline java-mutex uncontended_ns MutexBench.weftUncontended reentrantlock MutexBench.reentrantlockUncontended
+  for t in 4 64; do
+    jline java-mutex "contended${t}_ops_per_s" "MutexBench.weftContended.$t" reentrantlock "MutexBench.reentrantlockContended.$t"
+  done
+  ;;
 *)
-  echo "bench: unknown workload '$workload' (have: w1 w2 w3 w4 sleep)" >&2
+  echo "bench: unknown workload '$workload' (have: w1 w2 w3 w4 sleep java)" >&2
   exit 2
   ;;
 esac
