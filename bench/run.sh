@@ -32,7 +32,7 @@
 #        bench/jmh/target/benchmarks.jar, runs it with the JDK ./mvnw picks;
 #        values are medians over every measurement iteration of every fork.
 #        RUNS is the number of JMH forks (default 3, each 4 warm-up + 6
-#        measured 1 s iterations: ~10 min on 2 cores; some peers settle in
+#        measured 1 s iterations: ~9 min on 2 cores; some peers settle in
 #        a different mode per fork, so forks matter more than iterations);
 #        RUNS=1 or WEFT_JMH_QUICK=1 is the smoke run (1 fork, 1 warm-up + 2
 #        measured 1 s iterations, ~1-2 min). WEFT_JMH_ARGS adds JMH options
