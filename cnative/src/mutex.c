@@ -107,9 +107,17 @@ static inline int try_barge(struct weft_mutex *m)
     return 0;
 }
 
-/* With m->lock held: take m (1) or mark it M_WAITERS so the holder's
- * unlock will look at the queue (0; the caller queues).  retry: the
- * caller is the woken waiter, which clears M_WOKEN either way. */
+/* With m->lock held and nobody queued any more: nothing for unlock to
+ * look at, and no reason to stay in starvation mode. */
+static void queue_emptied(struct weft_mutex *m)
+{
+    atomic_fetch_and_explicit(&m->state, ~(M_WAITERS | M_STARVING), memory_order_relaxed);
+}
+
+/* With m->lock held: take m (1; M_WAITERS and M_STARVING cleared if
+ * nobody is queued any more) or mark it M_WAITERS so the holder's unlock
+ * will look at the queue (0; the caller queues).  retry: the caller is
+ * the woken waiter, which clears M_WOKEN either way. */
 static int take_or_announce(struct weft_mutex *m, int retry, int64_t since)
 {
     if (retry)
@@ -122,8 +130,11 @@ static int take_or_announce(struct weft_mutex *m, int retry, int64_t since)
     for (;;) {
         if (!(s & (M_LOCKED | M_STARVING))) {
             if (atomic_compare_exchange_weak_explicit(&m->state, &s, s | M_LOCKED,
-                                                      memory_order_acquire, memory_order_relaxed))
+                                                      memory_order_acquire, memory_order_relaxed)) {
+                if (weft_waitq_empty(&m->q))
+                    queue_emptied(m); /* a retrying waiter may have been the last */
                 return 1;
+            }
         } else if ((s & M_WAITERS) && (s & M_STARVING) >= starve) {
             return 0;
         } else if (atomic_compare_exchange_weak_explicit(&m->state, &s, s | M_WAITERS | starve,
@@ -139,22 +150,10 @@ static void enqueue(struct weft_mutex *m, weft_waiter_t *w, int retry)
 {
     if (!retry)
         w->since = weft_now();
-    if (retry && m->q.head) {
-        w->prev = NULL;
-        w->next = m->q.head;
-        m->q.head->prev = w;
-        m->q.head = w;
-        w->queued = 1;
-    } else {
+    if (retry)
+        weft_waitq_push_front(&m->q, w);
+    else
         weft_waitq_push(&m->q, w);
-    }
-}
-
-/* With m->lock held and nobody queued any more: nothing for unlock to
- * look at, and no reason to stay in starvation mode. */
-static void queue_emptied(struct weft_mutex *m)
-{
-    atomic_fetch_and_explicit(&m->state, ~(M_WAITERS | M_STARVING), memory_order_relaxed);
 }
 
 /* Step 3, for a waiter that timed out or was cancelled: unlink it
@@ -184,8 +183,6 @@ static int lock_slow(struct weft_mutex *m, int64_t deadline, int nocancel)
     for (int retry = 0;; retry = 1) {
         weft_spin_lock(&m->lock);
         if (take_or_announce(m, retry, since)) {
-            if (weft_waitq_empty(&m->q))
-                queue_emptied(m);
             weft_spin_unlock(&m->lock);
             return WEFT_OK;
         }
@@ -226,8 +223,6 @@ int weft_mutex_retry_ext(struct weft_mutex *m, weft_waiter_t *w)
 {
     weft_spin_lock(&m->lock);
     if (take_or_announce(m, 1, w->since)) {
-        if (weft_waitq_empty(&m->q))
-            queue_emptied(m);
         weft_spin_unlock(&m->lock);
         return WEFT_OK;
     }

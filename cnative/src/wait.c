@@ -175,6 +175,18 @@ void weft_waitq_push(weft_waitq_t *q, weft_waiter_t *w)
     w->queued = 1;
 }
 
+void weft_waitq_push_front(weft_waitq_t *q, weft_waiter_t *w)
+{
+    w->prev = NULL;
+    w->next = q->head;
+    if (q->head)
+        q->head->prev = w;
+    else
+        q->tail = w;
+    q->head = w;
+    w->queued = 1;
+}
+
 void weft_waitq_remove(weft_waitq_t *q, weft_waiter_t *w)
 {
     if (!w->queued)

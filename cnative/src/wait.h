@@ -146,6 +146,7 @@ typedef struct weft_waitq {
 } weft_waitq_t;
 
 void weft_waitq_push(weft_waitq_t *q, weft_waiter_t *w);
+void weft_waitq_push_front(weft_waitq_t *q, weft_waiter_t *w); /* jumps the queue (mutex.c's retry) */
 weft_waiter_t *weft_waitq_pop(weft_waitq_t *q);    /* NULL if empty */
 void weft_waitq_remove(weft_waitq_t *q, weft_waiter_t *w); /* no-op if not queued */
 static inline int weft_waitq_empty(const weft_waitq_t *q) { return q->head == 0; }
