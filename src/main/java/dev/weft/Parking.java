@@ -164,6 +164,8 @@ final class Parking {
      */
     private static final int MAX_SPINS = Math.max(0, Integer.getInteger("weft.spins", 1024));
     private static final int FIRST_SPINS = Math.min(MAX_SPINS, 256);
+    /** A budget halved below this becomes 0. */
+    private static final int MIN_SPINS = 64;
     /** With a budget of 0, one wait in PROBE_EVERY still spins PROBE_SPINS. */
     private static final int PROBE_EVERY = 64;
     private static final int PROBE_SPINS = Math.min(MAX_SPINS, 256);
@@ -190,11 +192,7 @@ final class Parking {
         boolean interrupted = false;
         try {
             spin(w);
-            while (!w.delivered) {
-                w.parked = true;
-                if (w.delivered) {
-                    break;
-                }
+            while (mayPark(w)) {
                 if (deadline != Long.MAX_VALUE) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
@@ -262,18 +260,26 @@ final class Parking {
         if (w.delivered) {
             w.spins = Math.min(MAX_SPINS, budget * 2);
         } else {
-            w.spins = budget >> 1 >= 64 ? budget >> 1 : 0;
+            w.spins = budget >> 1 >= MIN_SPINS ? budget >> 1 : 0;
         }
+    }
+
+    /**
+     * The owner's half of the {@link Waiter#parked} handshake: says it
+     * will park, then looks once more. False: delivered, do not park.
+     */
+    private static boolean mayPark(Waiter w) {
+        if (w.delivered) {
+            return false;
+        }
+        w.parked = true;
+        return !w.delivered;
     }
 
     /** The abort lost: the completion's token is on its way; wait for it. */
     private static void awaitDelivery(Waiter w) {
         boolean interrupted = false;
-        while (!w.delivered) {
-            w.parked = true;
-            if (w.delivered) {
-                break;
-            }
+        while (mayPark(w)) {
             LockSupport.park(w);
             interrupted |= Thread.interrupted();
         }
