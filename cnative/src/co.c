@@ -348,12 +348,35 @@ int weft_cancel(weft_co_t *co)
 {
     if (!co)
         return WEFT_EINVAL;
-    atomic_store_explicit(&co->canceled, 1, memory_order_release);
-    weft_spin_lock(&co->wlock);
-    if (co->blocked && !co->blocked->nocancel)
-        weft_waiter_wake(co->blocked, WEFT_ECANCELED);
-    weft_spin_unlock(&co->wlock);
+    /* seq_cst store, then weft_co_cancel_parked reads co->park: the
+     * pairing that keeps a coroutine about to park from missing it
+     * (sched.c, "pinning") */
+    atomic_store(&co->canceled, 1);
+    weft_co_cancel_parked(co);
     return WEFT_OK;
+}
+
+void weft_co_cancel_parked(struct weft_co *co)
+{
+    /* Not parked: it is running (its next wait, or its worker once it has
+     * parked, sees `canceled`), or already woken.  Pinned by someone else
+     * (a dump, a second cancel): wait for them. */
+    for (;;) {
+        int s = atomic_load(&co->park);
+        if (s == CO_PARK_PINNED) {
+            weft_cpu_relax();
+            continue;
+        }
+        if (s != CO_PARK_PARKED)
+            return;
+        if (weft_co_pin(co))
+            break;
+    }
+    weft_waiter_t *w = atomic_load_explicit(&co->blocked, memory_order_relaxed);
+    int won = w && !w->nocancel && weft_waiter_claim(w);
+    weft_co_unpin(co);
+    if (won)
+        weft_waiter_resume(w, WEFT_ECANCELED); /* weft_co_ready: PARKED -> RUNNING */
 }
 
 void weft_co_release(weft_co_t *co)

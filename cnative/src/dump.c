@@ -3,9 +3,9 @@
  * its state and what it waits on; weft_stats gives the counters.
  *
  * Reading other coroutines safely: a registry list's lock keeps every record on it
- * alive (co.c unlinks a record before freeing it), and a record's
- * `wlock` keeps its `blocked` waiter alive (the waiting coroutine clears
- * `blocked` under that lock before its wait's stack frame goes away).
+ * alive (co.c unlinks a record before freeing it), and pinning a parked
+ * coroutine (sched.c) keeps its `blocked` waiter alive: it cannot resume
+ * and leave the wait while pinned.
  */
 #include "runtime.h"
 
@@ -35,10 +35,15 @@ static void dump_one(struct weft_co *co, void *arg)
     FILE *out = arg;
     int s = atomic_load_explicit(&co->status, memory_order_relaxed);
     fprintf(out, "  #%llu \"%s\" %s", (unsigned long long)co->info.id, co->name, state_name(s));
-    weft_spin_lock(&co->wlock);
-    if (s == CO_BLOCKED && co->blocked)
-        fprintf(out, " on %s %p", co->blocked->what ? co->blocked->what : "?", co->blocked->obj);
-    weft_spin_unlock(&co->wlock);
+    if (s == CO_BLOCKED && weft_co_pin(co)) {
+        /* copy out, unpin, then print: wakers spin while it is pinned */
+        weft_waiter_t *w = atomic_load_explicit(&co->blocked, memory_order_relaxed);
+        const char *what = w ? (w->what ? w->what : "?") : NULL;
+        void *obj = w ? w->obj : NULL;
+        weft_co_unpin(co);
+        if (what)
+            fprintf(out, " on %s %p", what, obj);
+    }
     if (atomic_load_explicit(&co->canceled, memory_order_relaxed))
         fprintf(out, " (cancelled)");
     fputc('\n', out);

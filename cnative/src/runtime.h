@@ -26,7 +26,7 @@
 #define WEFT_RUNQ_SIZE 256 /* per-worker ring; a power of two */
 
 /* co->park, the park handshake (sched.c) */
-enum { CO_PARK_RUNNING = 0, CO_PARK_PARKED = 1, CO_PARK_WAKEUP = 2 };
+enum { CO_PARK_RUNNING = 0, CO_PARK_PARKED = 1, CO_PARK_WAKEUP = 2, CO_PARK_PINNED = 3 };
 
 /* co->status, for weft_dump and join */
 enum { CO_RUNNABLE = 1, CO_RUNNING = 2, CO_BLOCKED = 3, CO_DONE = 4 };
@@ -41,17 +41,15 @@ struct weft_co {
     _Atomic int refs;              /* the body (until it returns) + a handle (joinable) */
     _Atomic int canceled;
 
-    /* `lock` guards the join queue (and the DONE transition).
-     * `wlock` guards `blocked`, the waiter the coroutine is parked in (so
-     * that cancellation can wake it and weft_dump can show it).  wlock is
-     * a leaf: nothing else is locked while it is held (waking a waiter
-     * takes only run-queue locks).  One lock for both deadlocked two
-     * coroutines joining each other: each held the other's lock while
-     * taking its own. */
+    /* `lock` guards the join queue (and the DONE transition). */
     weft_spin_t lock;
     weft_waitq_t joiners;
-    weft_spin_t wlock;
-    weft_waiter_t *blocked;
+    /* The waiter the coroutine is in (weft_waiter_park), so that
+     * cancellation can wake it and weft_dump can show it.  Written only by
+     * the coroutine itself; read by others only while they hold the
+     * coroutine PINNED (sched.c, "pinning"), which keeps the waiter's
+     * stack frame alive. */
+    _Atomic(weft_waiter_t *) blocked;
 
     void *(*fn)(void *);
     void *arg;
@@ -156,6 +154,17 @@ void weft_co_ready(struct weft_co *co);
 /* The calling coroutine stops running; `unlock` is released after the
  * switch-out; returns when weft_co_ready has been called for it. */
 void weft_co_park(weft_spin_t *unlock);
+
+/* Pinning (sched.c): holds a parked coroutine parked, so that its
+ * `blocked` waiter can be read and won from another thread.  Returns 0
+ * (nothing pinned) if it is not parked.  Keep it short: wakers spin. */
+int weft_co_pin(struct weft_co *co);
+void weft_co_unpin(struct weft_co *co);
+
+/* Wins co's current wait for WEFT_ECANCELED if it is parked in one that
+ * cancellation may end (co.c); anyone, any time after co->canceled was
+ * set. */
+void weft_co_cancel_parked(struct weft_co *co);
 
 /* Ensures the runtime is started (weft_init with defaults on first use). */
 int weft_runtime_start(void);

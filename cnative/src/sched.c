@@ -31,6 +31,19 @@
  * never lost (the coroutine is requeued) nor doubled (only the waiter's
  * winner calls weft_co_ready).
  *
+ * Pinning (PARKED -> PINNED -> PARKED), for weft_cancel and weft_dump,
+ * which must read a parked coroutine's `blocked` waiter from another
+ * thread: while PINNED, weft_co_ready waits, so the coroutine cannot run
+ * and its waiter (on its stack) stays put.  This replaced a spinlock the
+ * coroutine took twice per wait to publish and clear `blocked` (two
+ * locked instructions per park on the hottest path, W3u); the waiter now
+ * only stores a pointer.  A cancellation must still not be missed by a
+ * coroutine that is between its own check of `canceled` (wait.c) and
+ * being PARKED: weft_cancel stores `canceled` and then reads `park`, the
+ * worker CASes `park` to PARKED and then reads `canceled`, all
+ * sequentially consistent, so if weft_cancel saw RUNNING or WAKEUP the
+ * worker sees `canceled` and cancels the wait itself.
+ *
  * Idle workers and lost wake-ups.  A worker about to sleep marks itself
  * idle and then looks at every queue once more; a producer pushes and then
  * looks for an idle worker to wake.  Both use sequentially consistent
@@ -334,10 +347,23 @@ void weft_co_ready(struct weft_co *co)
         } else if (s == CO_PARK_RUNNING) {
             if (atomic_compare_exchange_strong(&co->park, &s, CO_PARK_WAKEUP))
                 return; /* its worker requeues it once it has switched out */
+        } else if (s == CO_PARK_PINNED) {
+            weft_cpu_relax(); /* a few instructions: see weft_co_pin's callers */
         } else {
             return; /* WAKEUP already recorded: cannot happen with one winner per wait */
         }
     }
+}
+
+int weft_co_pin(struct weft_co *co)
+{
+    int s = CO_PARK_PARKED;
+    return atomic_compare_exchange_strong(&co->park, &s, CO_PARK_PINNED);
+}
+
+void weft_co_unpin(struct weft_co *co)
+{
+    atomic_store(&co->park, CO_PARK_PARKED);
 }
 
 static void switch_to_scheduler(struct weft_co *co, int post, weft_spin_t *unlock);
@@ -428,11 +454,28 @@ static void run(weft_worker_t *w, struct weft_co *co)
         runq_put(w, co); /* the tail, not runnext: everyone else goes first */
         break;
     case POST_PARK: {
-        if (w->post_unlock)
-            weft_spin_unlock(w->post_unlock);
+        /* PARKED first, then the object's lock.  In the other order a
+         * waker that took the lock in between found the coroutine still
+         * RUNNING, so this worker requeued it here instead of the waker
+         * putting it in its own run-next: at two workers a ping-pong pair
+         * then settled on two workers, every hop a cross-core wake-up
+         * and a fight for the channel lock (W3u p2: 300 ns against 180
+         * at p1).  Go orders it the same way (park_m: status, then
+         * unlock).
+         *
+         * Safe because the coroutine cannot leave its wait, and so cannot
+         * free the object the lock lives in, before this unlock: a wake
+         * through the object (data, close, hand-over) needs its lock, and
+         * a wake from elsewhere (timer, cancel, another select case) makes
+         * the waiter relock it to unqueue itself (wait.h, step 4). */
         bump(&w->parks);
         int s = CO_PARK_RUNNING;
-        if (!atomic_compare_exchange_strong(&co->park, &s, CO_PARK_PARKED)) {
+        int parked = atomic_compare_exchange_strong(&co->park, &s, CO_PARK_PARKED);
+        if (w->post_unlock)
+            weft_spin_unlock(w->post_unlock);
+        if (parked && atomic_load(&co->canceled))
+            weft_co_cancel_parked(co); /* weft_cancel may have missed it ("pinning") */
+        if (!parked) {
             /* woken before we got here (s == WAKEUP): run it again */
             atomic_store(&co->park, CO_PARK_RUNNING);
             atomic_store_explicit(&co->status, CO_RUNNABLE, memory_order_relaxed);

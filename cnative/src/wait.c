@@ -119,12 +119,11 @@ int weft_waiter_park(weft_waiter_t *w, weft_spin_t *unlock, int64_t deadline)
 {
     struct weft_co *co = w->co;
     if (w->kind == WEFT_WAITER_CO) {
-        /* Publish what we block on, so weft_cancel can wake it; a
+        /* Publish what we block on, so weft_cancel can wake it (it reads
+         * it once we are parked and pinned: sched.c, "pinning"); a
          * cancellation requested earlier wins right away. */
-        weft_spin_lock(&co->wlock);
-        co->blocked = w;
-        int canceled = atomic_load_explicit(&co->canceled, memory_order_acquire);
-        weft_spin_unlock(&co->wlock);
+        atomic_store_explicit(&co->blocked, w, memory_order_relaxed);
+        int canceled = atomic_load_explicit(&co->canceled, memory_order_relaxed);
         if (canceled && !w->nocancel)
             weft_waiter_wake(w, WEFT_ECANCELED); /* loses if already won: fine */
         if (deadline >= 0 && !settled(w)) {
@@ -138,9 +137,7 @@ int weft_waiter_park(weft_waiter_t *w, weft_spin_t *unlock, int64_t deadline)
          * immediate requeue.  One code path, no lost wake-up. */
         weft_co_park(unlock);
         weft_timer_disarm(w);
-        weft_spin_lock(&co->wlock);
-        co->blocked = NULL;
-        weft_spin_unlock(&co->wlock);
+        atomic_store_explicit(&co->blocked, NULL, memory_order_relaxed);
     } else if (w->kind == WEFT_WAITER_THREAD) {
         if (unlock)
             weft_spin_unlock(unlock);
