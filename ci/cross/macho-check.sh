@@ -112,7 +112,7 @@ check_switch() {  # check_switch ARCH SRC
     if ! assemble "$arch" "$src" "$obj"; then fail "$rel: does not assemble: $(oneline "$obj.err" 300)"; return; fi
     mapfile -t -O 0 problems < <(check_format "$obj" "$arch")
     s=$(symbols "$obj")
-    for f in _weft_ctx_switch _weft_ctx_make; do
+    for f in _weft_ctx_switch _weft_ctx_switch_ret _weft_ctx_make; do
         has_sym "$s" private "$f" || problems+=("$f not a defined private extern")
     done
     has_sym "$s" local _weft_ctx_trampoline || problems+=("no local _weft_ctx_trampoline")
@@ -138,8 +138,9 @@ check_switch() {  # check_switch ARCH SRC
         fi
         ;;
     arm64)
-        [ "$r" = "PAGE21 _weft_ctx_trampoline,PAGOF12 _weft_ctx_trampoline," ] ||
-            problems+=("text relocations: '$r', want PAGE21 + PAGOF12 (PAGEOFF12) _weft_ctx_trampoline")
+        # BR26: weft_ctx_switch_ret is a branch to weft_ctx_switch on arm64
+        [ "$r" = "BR26 _weft_ctx_switch,PAGE21 _weft_ctx_trampoline,PAGOF12 _weft_ctx_trampoline," ] ||
+            problems+=("text relocations: '$r', want BR26 _weft_ctx_switch, PAGE21 + PAGOF12 (PAGEOFF12) _weft_ctx_trampoline")
         grep -Eq '\b[xw]18\b' <<<"$d" && problems+=("touches x18 (Apple's platform register)")
         for i in 'mrs	x[0-9]+, FPCR' 'msr	FPCR, x[0-9]+' 'brk	#0x1' 'stp	d14, d15' 'ldp	x29, x30'; do
             grep -Eq "$i" <<<"$d" || problems+=("no '$i'")
@@ -147,7 +148,7 @@ check_switch() {  # check_switch ARCH SRC
         ;;
     esac
     if [ ${#problems[@]} -eq 0 ]; then
-        pass "$rel: Mach-O $arch; _weft_ctx_switch _weft_ctx_make private extern; no undefined; relocs ${r%,}${same:-}"
+        pass "$rel: Mach-O $arch; _weft_ctx_switch(_ret) _weft_ctx_make private extern; no undefined; relocs ${r%,}${same:-}"
     else
         fail "$rel: $(IFS=';'; echo "${problems[*]}")"
     fi
@@ -209,17 +210,17 @@ check_regs   x86_64 $RG_X86
 check_regs   arm64  $RG_A64
 
 # ---- variants --------------------------------------------------------------
-# CET (x86_64, -fcf-protection=full): endbr64 at the three entry points.
+# CET (x86_64, -fcf-protection=full): endbr64 at the four entry points.
 if assemble x86_64 "$ROOT/$SW_X86" "$WORK/cet.o" -fcf-protection=full &&
-   [ "$(disasm "$WORK/cet.o" | grep -c endbr64)" = 3 ]; then
-    pass "$SW_X86 with -fcf-protection=full: endbr64 at switch, make, trampoline"
+   [ "$(disasm "$WORK/cet.o" | grep -c endbr64)" = 4 ]; then
+    pass "$SW_X86 with -fcf-protection=full: endbr64 at switch, switch_ret, make, trampoline"
 else
-    fail "$SW_X86 with -fcf-protection=full: want 3 endbr64"
+    fail "$SW_X86 with -fcf-protection=full: want 4 endbr64"
 fi
 # BTI (arm64, -mbranch-protection=standard): bti c at the external entry points.
 if assemble arm64 "$ROOT/$SW_A64" "$WORK/bti.o" -mbranch-protection=standard &&
    assemble arm64 "$ROOT/$RG_A64" "$WORK/btir.o" -mbranch-protection=standard &&
-   [ "$(disasm "$WORK/bti.o" | grep -Ec 'bti	c|hint	#(0x22|34)')" = 2 ] &&
+   [ "$(disasm "$WORK/bti.o" | grep -Ec 'bti	c|hint	#(0x22|34)')" = 3 ] &&
    [ "$(disasm "$WORK/btir.o" | grep -Ec 'bti	c|hint	#(0x22|34)')" = 2 ]; then
     pass "$SW_A64, $RG_A64 with -mbranch-protection=standard: bti c at each external function"
 else
@@ -282,7 +283,7 @@ for arch in x86_64 arm64; do
     fi
     n=$("$NM" -m "$dylib")
     lp=()
-    for f in _weft_ctx_switch _weft_ctx_make; do
+    for f in _weft_ctx_switch _weft_ctx_switch_ret _weft_ctx_make; do
         grep -q "non-external (was a private external) $f\$" <<<"$n" || lp+=("$f not turned local")
     done
     for f in _weft_regs_check _weft_regs_clobber _weft_macho_probe; do

@@ -188,8 +188,7 @@ static void co_entry(void *ctx_arg, void *unused)
 {
     struct weft_co *co = ctx_arg;
     (void)unused;
-    weft_worker_t *w = weft_worker_current();
-    weft_san_finish(NULL, &w->stack_bottom, &w->stack_size);
+    weft_sched_resumed(weft_worker_current(), NULL);
     co->result = co->fn(co->arg);
     weft_cls_run_dtors(co);
     weft_sched_exit(co);

@@ -94,9 +94,12 @@ typedef struct weft_worker {
     void *sched_sp;                /* the scheduler context while a coroutine runs */
     struct weft_co *current;
 
-    /* after-switch action, set by the coroutine just before it switches out */
+    /* after-switch action, set by the coroutine just before it switches
+     * out, done by whoever runs next on this worker (sched.c, do_post) */
     int post;                      /* POST_* (sched.c) */
+    struct weft_co *post_co;       /* the coroutine that asked for it */
     weft_spin_t *post_unlock;
+    unsigned streak;               /* run-next picks in a row (sched.c) */
 
     /* run queue: a ring the owner pushes to (tail) and everyone pops from
      * (head, CAS), plus the owner's run-next slot (Go's runq/runnext) */
@@ -147,6 +150,11 @@ weft_worker_t *weft_worker_current(void);
 
 /* The running coroutine, NULL on a plain thread (== weft_self()). */
 struct weft_co *weft_co_current(void);
+
+/* First thing a coroutine does whenever it (re)starts on worker w: its
+ * sanitizer bookkeeping, and the after-switch action of the coroutine
+ * that switched to it directly, if one did (sched.c). */
+void weft_sched_resumed(weft_worker_t *w, void *asan_fake);
 
 /* Makes a parked (or parking) coroutine runnable; any context. */
 void weft_co_ready(struct weft_co *co);

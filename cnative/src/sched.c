@@ -65,6 +65,11 @@
 
 enum { POST_NONE, POST_YIELD, POST_PARK, POST_EXIT };
 
+/* Run-next picks in a row (direct switches included) before the ring
+ * gets a turn: Go lets run-next inherit the time slice and preempts it
+ * after 10 ms; without preemption a count does the same. */
+#define RUNNEXT_STREAK 64
+
 /* co.c */
 void weft_co_exited(struct weft_co *co);
 void weft_co_abandon_all(void);
@@ -366,7 +371,7 @@ void weft_co_unpin(struct weft_co *co)
     atomic_store(&co->park, CO_PARK_PARKED);
 }
 
-static void switch_to_scheduler(struct weft_co *co, int post, weft_spin_t *unlock);
+static void switch_out(struct weft_co *co, int post, weft_spin_t *unlock);
 
 /* Called from the weft_spawn path: a brand-new coroutine.
  *
@@ -389,66 +394,24 @@ void weft_sched_start_co(struct weft_co *co)
     weft_worker_t *w = weft_worker_current();
     struct weft_co *self = w ? w->current : NULL;
     if (self && ring_len(w) >= WEFT_RUNQ_SIZE / 2)
-        switch_to_scheduler(self, POST_YIELD, NULL);
+        switch_out(self, POST_YIELD, NULL);
 }
 
 /* ---- switching ------------------------------------------------------------ */
 
-/* Coroutine side: hand control to this worker's scheduler, asking for
- * `post` to be done once we are switched out. */
-static void switch_to_scheduler(struct weft_co *co, int post, weft_spin_t *unlock)
+/* The after-switch action (runtime.h) of the coroutine that switched out
+ * last on this worker, run by whoever runs next there: the scheduler
+ * (run) or, after a direct switch, the coroutine switched to
+ * (weft_sched_resumed).  Owner only. */
+static void do_post(weft_worker_t *w)
 {
-    weft_worker_t *w = weft_worker_current();
-    w->post = post;
-    w->post_unlock = unlock;
-    weft_san_start(post == POST_EXIT ? NULL : &co->asan_fake, w->stack_bottom, w->stack_size, w->tsan_fiber);
-    weft_ctx_switch(&co->sp, w->sched_sp, NULL);
-    /* resumed, possibly on another worker: look it up again */
-    w = weft_worker_current();
-    weft_san_finish(co->asan_fake, &w->stack_bottom, &w->stack_size);
-}
-
-void weft_co_park(weft_spin_t *unlock)
-{
-    struct weft_co *co = weft_co_current();
-    atomic_store_explicit(&co->status, CO_BLOCKED, memory_order_relaxed);
-    switch_to_scheduler(co, POST_PARK, unlock);
-}
-
-int weft_yield(void)
-{
-    struct weft_co *co = weft_co_current();
-    if (!co) {
-        weft_os_yield();
-        return WEFT_OK;
-    }
-    switch_to_scheduler(co, POST_YIELD, NULL);
-    return WEFT_OK;
-}
-
-/* The body returned (co.c's entry): never comes back. */
-__attribute__((noreturn)) void weft_sched_exit(struct weft_co *co)
-{
-    switch_to_scheduler(co, POST_EXIT, NULL);
-    abort(); /* an exited coroutine is never switched to */
-}
-
-static void run(weft_worker_t *w, struct weft_co *co)
-{
-    w->current = co;
-    atomic_store_explicit(&co->status, CO_RUNNING, memory_order_relaxed);
-    weft_running = &co->info;
-    bump(&w->switches);
-    void *fake = NULL;
-    weft_san_start(&fake, co->stack.limit, (size_t)(co->stack.top - co->stack.limit), co->tsan_fiber);
-    atomic_store_explicit(&w->in_co, 1, memory_order_relaxed);
-    weft_ctx_switch(&w->sched_sp, co->sp, co);
-    atomic_store_explicit(&w->in_co, 0, memory_order_relaxed);
-    weft_san_finish(fake, NULL, NULL);
-    weft_running = NULL;
-    w->current = NULL;
-
-    switch (w->post) {
+    struct weft_co *co = w->post_co;
+    int post = w->post;
+    weft_spin_t *unlock = w->post_unlock;
+    w->post = POST_NONE;
+    w->post_co = NULL;
+    w->post_unlock = NULL;
+    switch (post) {
     case POST_YIELD:
         atomic_store_explicit(&co->status, CO_RUNNABLE, memory_order_relaxed);
         runq_put(w, co); /* the tail, not runnext: everyone else goes first */
@@ -459,9 +422,8 @@ static void run(weft_worker_t *w, struct weft_co *co)
          * RUNNING, so this worker requeued it here instead of the waker
          * putting it in its own run-next: at two workers a ping-pong pair
          * then settled on two workers, every hop a cross-core wake-up
-         * and a fight for the channel lock (W3u p2: 300 ns against 180
-         * at p1).  Go orders it the same way (park_m: status, then
-         * unlock).
+         * and a fight for the channel lock.  Go orders it the same way
+         * (park_m: status, then unlock).
          *
          * Safe because the coroutine cannot leave its wait, and so cannot
          * free the object the lock lives in, before this unlock: a wake
@@ -471,8 +433,8 @@ static void run(weft_worker_t *w, struct weft_co *co)
         bump(&w->parks);
         int s = CO_PARK_RUNNING;
         int parked = atomic_compare_exchange_strong(&co->park, &s, CO_PARK_PARKED);
-        if (w->post_unlock)
-            weft_spin_unlock(w->post_unlock);
+        if (unlock)
+            weft_spin_unlock(unlock);
         if (parked && atomic_load(&co->canceled))
             weft_co_cancel_parked(co); /* weft_cancel may have missed it ("pinning") */
         if (!parked) {
@@ -487,8 +449,121 @@ static void run(weft_worker_t *w, struct weft_co *co)
         weft_co_exited(co);
         break;
     }
-    w->post = POST_NONE;
-    w->post_unlock = NULL;
+}
+
+/* Marks co as what w runs now; the switch itself is the caller's. */
+static inline void begin_run(weft_worker_t *w, struct weft_co *co)
+{
+    w->current = co;
+    atomic_store_explicit(&co->status, CO_RUNNING, memory_order_relaxed);
+    weft_running = &co->info;
+    bump(&w->switches);
+}
+
+/* Direct switches.  A coroutine that parks while its worker's run-next
+ * slot holds the partner it just woke (a channel hop, a mutex hand-over)
+ * switches straight to that partner instead of to the scheduler and
+ * from there to the partner: one register switch instead of two, and no
+ * trip through find_runnable (W3u: a fifth of a hop).  The partner runs
+ * the parker's after-switch action first thing (weft_sched_resumed), so
+ * the protocol is the same as through the scheduler.  Only when the
+ * scheduler would have picked run-next anyway: not when a timer is due,
+ * not past the run-next streak (find_runnable), not while stopping.
+ * Parks only: a yield must let the ring run, and an exiting coroutine's
+ * clean-up (freeing its stack, waking joiners) is kept off other
+ * coroutines' stacks. */
+static inline struct weft_co *direct_next(weft_worker_t *w)
+{
+    if (!atomic_load_explicit(&w->runnext, memory_order_relaxed) || w->streak >= RUNNEXT_STREAK)
+        return NULL;
+    int64_t due = atomic_load_explicit(&w->next_deadline, memory_order_relaxed);
+    if (due != INT64_MAX && due <= weft_now())
+        return NULL;
+    if (atomic_load_explicit(&rt.stopping, memory_order_relaxed))
+        return NULL;
+    struct weft_co *co = atomic_exchange(&w->runnext, NULL);
+    if (co)
+        w->streak++;
+    return co;
+}
+
+/* Coroutine side: stop running, asking for `post` to be done once we are
+ * switched out; to the run-next partner directly when possible, else to
+ * this worker's scheduler. */
+static void switch_out(struct weft_co *co, int post, weft_spin_t *unlock)
+{
+    weft_worker_t *w = weft_worker_current();
+    w->post = post;
+    w->post_co = co;
+    w->post_unlock = unlock;
+    struct weft_co *next = post == POST_PARK ? direct_next(w) : NULL;
+    if (next) {
+        begin_run(w, next);
+        weft_san_start(&co->asan_fake, next->stack.limit, (size_t)(next->stack.top - next->stack.limit),
+                       next->tsan_fiber);
+        weft_ctx_switch_ret(&co->sp, next->sp, next);
+    } else {
+        weft_san_start(post == POST_EXIT ? NULL : &co->asan_fake, w->stack_bottom, w->stack_size,
+                       w->tsan_fiber);
+        weft_ctx_switch_ret(&co->sp, w->sched_sp, NULL);
+    }
+    /* resumed, possibly on another worker: look it up again */
+    weft_sched_resumed(weft_worker_current(), co->asan_fake);
+}
+
+/* First thing a coroutine does when it runs again (or for the first
+ * time: co_entry), on worker w.  `fake`: its ASan fake stack. */
+void weft_sched_resumed(weft_worker_t *w, void *fake)
+{
+    if (w->post == POST_NONE) {
+        /* from the scheduler, which did the post itself: learn its stack */
+        weft_san_finish(fake, &w->stack_bottom, &w->stack_size);
+        return;
+    }
+    /* a direct switch from the coroutine in w->post_co */
+    weft_san_finish(fake, NULL, NULL);
+    do_post(w);
+}
+
+void weft_co_park(weft_spin_t *unlock)
+{
+    struct weft_co *co = weft_co_current();
+    atomic_store_explicit(&co->status, CO_BLOCKED, memory_order_relaxed);
+    switch_out(co, POST_PARK, unlock);
+}
+
+int weft_yield(void)
+{
+    struct weft_co *co = weft_co_current();
+    if (!co) {
+        weft_os_yield();
+        return WEFT_OK;
+    }
+    switch_out(co, POST_YIELD, NULL);
+    return WEFT_OK;
+}
+
+/* The body returned (co.c's entry): never comes back. */
+__attribute__((noreturn)) void weft_sched_exit(struct weft_co *co)
+{
+    switch_out(co, POST_EXIT, NULL);
+    abort(); /* an exited coroutine is never switched to */
+}
+
+static void run(weft_worker_t *w, struct weft_co *co)
+{
+    begin_run(w, co);
+    void *fake = NULL;
+    weft_san_start(&fake, co->stack.limit, (size_t)(co->stack.top - co->stack.limit), co->tsan_fiber);
+    atomic_store_explicit(&w->in_co, 1, memory_order_relaxed);
+    /* back here once some coroutine of this worker (co, or one it
+     * switched to directly) switches to the scheduler */
+    weft_ctx_switch_ret(&w->sched_sp, co->sp, co);
+    atomic_store_explicit(&w->in_co, 0, memory_order_relaxed);
+    weft_san_finish(fake, NULL, NULL);
+    weft_running = NULL;
+    w->current = NULL;
+    do_post(w);
 }
 
 static struct weft_co *find_runnable(weft_worker_t *w)
@@ -501,9 +576,16 @@ static struct weft_co *find_runnable(weft_worker_t *w)
     struct weft_co *co;
     if (++w->tick % 61 == 0 && (co = global_get(w, 0)))
         return co;
-    if ((co = atomic_exchange(&w->runnext, NULL)))
+    /* run-next first, but not forever: a pair that keeps waking each
+     * other (directly or through here) would starve the ring */
+    if (w->streak < RUNNEXT_STREAK && (co = atomic_exchange(&w->runnext, NULL))) {
+        w->streak++;
         return co;
+    }
+    w->streak = 0;
     if ((co = runq_get(w)))
+        return co;
+    if ((co = atomic_exchange(&w->runnext, NULL)))
         return co;
     if ((co = global_get(w, 1)))
         return co;

@@ -213,6 +213,21 @@ weft_ctx_switch:
     .cfi_endproc
     .size   weft_ctx_switch, .-weft_ctx_switch
 
+/* void *weft_ctx_switch_ret(void **save, void *to, void *arg): on x86_64
+ * the variant ending in `ret` (ctx.h); weft_ctx_switch already ends in
+ * `ret` here, so this is it, behind a direct branch (no BTI landing pad
+ * needed for `b`; lr passes through untouched, to be signed there). */
+    .globl  weft_ctx_switch_ret
+    .hidden weft_ctx_switch_ret
+    .type   weft_ctx_switch_ret, %function
+    .p2align 4
+weft_ctx_switch_ret:
+    .cfi_startproc
+    WEFT_BTI_C
+    b       weft_ctx_switch
+    .cfi_endproc
+    .size   weft_ctx_switch_ret, .-weft_ctx_switch_ret
+
 /* void *weft_ctx_make(const weft_stack_t *stk, weft_ctx_entry entry, void *ctx_arg)
  *   x0 = stk (stk->top at offset 0), x1 = entry, x2 = ctx_arg.
  *   Returns the initial saved sp of the new context.  A leaf: lr never

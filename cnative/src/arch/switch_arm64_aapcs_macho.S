@@ -148,6 +148,18 @@ _weft_ctx_switch:
     ret
     .cfi_endproc
 
+/* void *weft_ctx_switch_ret(void **save, void *to, void *arg): on x86_64
+ * the variant ending in `ret` (ctx.h); weft_ctx_switch already ends in
+ * `ret` here, so this is it, behind a direct branch. */
+    .globl  _weft_ctx_switch_ret
+    .private_extern _weft_ctx_switch_ret
+    .p2align 4
+_weft_ctx_switch_ret:
+    .cfi_startproc
+    WEFT_BTI_C
+    b       _weft_ctx_switch
+    .cfi_endproc
+
 /* void *weft_ctx_make(const weft_stack_t *stk, weft_ctx_entry entry, void *ctx_arg)
  *   x0 = stk (stk->top at offset 0), x1 = entry, x2 = ctx_arg.
  *   Returns the initial saved sp of the new context. */

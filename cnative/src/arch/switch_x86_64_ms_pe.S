@@ -185,14 +185,10 @@
 
     .text
 
-/* void *weft_ctx_switch(void **save, void *to, void *arg)
- *   rcx = save, rdx = to, r8 = arg; returns arg in rax (and a fresh
- *   context's trampoline finds it there). */
-    .globl  weft_ctx_switch
-    .def    weft_ctx_switch; .scl 2; .type 32; .endef
-    .p2align 4
-weft_ctx_switch:
-    .seh_proc weft_ctx_switch
+/* The two switches share everything but their last instruction (ctx.h
+ * says which to use when).  Leaves rsp at the other context's return
+ * address and arg in rax. */
+.macro WEFT_SWITCH_BODY
     WEFT_ENDBR
     pushq   %rbp
     .seh_pushreg %rbp
@@ -252,7 +248,6 @@ weft_ctx_switch:
     movq    %rsp, (%rcx)            /* publish our frame */
     movq    %rdx, %rsp              /* adopt theirs */
 
-    movq    F_RET(%rsp), %rdx       /* where they will continue */
     movq    F_EXCLIST(%rsp), %rax
     movq    %rax, %gs:TEB_EXC_LIST
 
@@ -269,7 +264,7 @@ weft_ctx_switch:
      * 6-15 decide. */
     movl    F_MXCSR(%rsp), %r11d
     xorl    %r9d, %r11d
-    testl   $0xffc0, %r11d
+    andl    $-64, %r11d         /* bits 6-15 only (not $0xffc0: clang's macros read $0 as an argument) */
     jz      1f
     ldmxcsr F_MXCSR(%rsp)
 1:  cmpw    F_FPCW(%rsp), %r10w
@@ -294,12 +289,24 @@ weft_ctx_switch:
     movq    F_RBX(%rsp), %rbx
     movq    F_RBP(%rsp), %rbp
     movq    %r8, %rax               /* return value; a fresh entry's arg */
-    leaq    F_SIZE(%rsp), %rsp      /* pop the frame and the return address */
+    leaq    F_RET(%rsp), %rsp       /* at their return address */
+.endm
+
+/* void *weft_ctx_switch(void **save, void *to, void *arg)
+ *   rcx = save, rdx = to, r8 = arg; returns arg in rax (and a fresh
+ *   context's trampoline finds it there). */
+    .globl  weft_ctx_switch
+    .def    weft_ctx_switch; .scl 2; .type 32; .endef
+    .p2align 4
+weft_ctx_switch:
+    .seh_proc weft_ctx_switch
+    WEFT_SWITCH_BODY
+    popq    %rdx
     /* An indirect jump, not `ret`: the return address popped here was
      * pushed by the other context's call, so `ret` would always miss in
      * the return-stack predictor, while the indirect-branch predictor
      * learns a ping-pong pattern (as in switch_x86_64_sysv_elf.S and
-     * Boost.Context).  Unwind-wise these last two instructions are no
+     * Boost.Context).  Unwind-wise these last instructions are no
      * [UNW] epilog; only an asynchronous sampler stopping exactly on them
      * would unwind this frame wrongly. */
 #if defined(__CET__) || defined(WEFT_CET)
@@ -307,6 +314,17 @@ weft_ctx_switch:
 #else
     jmp     *%rdx
 #endif
+    .seh_endproc
+
+/* void *weft_ctx_switch_ret(void **save, void *to, void *arg): the same,
+ * ending in `ret` (ctx.h). */
+    .globl  weft_ctx_switch_ret
+    .def    weft_ctx_switch_ret; .scl 2; .type 32; .endef
+    .p2align 4
+weft_ctx_switch_ret:
+    .seh_proc weft_ctx_switch_ret
+    WEFT_SWITCH_BODY
+    ret
     .seh_endproc
 
 /* void *weft_ctx_make(const weft_stack_t *stk, weft_ctx_entry entry, void *ctx_arg)

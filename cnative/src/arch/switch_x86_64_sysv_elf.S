@@ -54,14 +54,13 @@
 
     .text
 
-/* void *weft_ctx_switch(void **save, void *to, void *arg)
- *   rdi = save, rsi = to, rdx = arg; returns arg in rax. */
-    .globl  weft_ctx_switch
-    .hidden weft_ctx_switch
-    .type   weft_ctx_switch, @function
-    .p2align 4
-weft_ctx_switch:
-    .cfi_startproc
+/* The two switches share everything but their last instruction
+ * (ctx.h says which to use when): save the callee-saved state of this
+ * context below the return address our caller's `call` pushed, publish
+ * the frame, adopt the other context's frame and restore its state.
+ * Leaves rsp at the other context's return address, arg in rax and rsi
+ * (a fresh context's trampoline takes its second argument from rsi). */
+.macro WEFT_SWITCH_BODY
     WEFT_ENDBR
     leaq    -56(%rsp), %rsp     /* the return address is already at 56 */
     stmxcsr (%rsp)
@@ -72,27 +71,51 @@ weft_ctx_switch:
     movq    %r12, 32(%rsp)
     movq    %rbx, 40(%rsp)
     movq    %rbp, 48(%rsp)
+    movl    (%rsp), %r9d        /* ours, to skip reloading equal values */
+    movzwl  4(%rsp), %r10d
 
     movq    %rsp, (%rdi)        /* publish our frame */
     movq    %rsi, %rsp          /* adopt theirs */
 
-    movq    56(%rsp), %r8       /* where they will continue */
+    /* Reload the FP control state only when it differs: ldmxcsr and
+     * fldcw are slow, and every Weft context inherits its creator's
+     * (ctx_make), so they almost never differ.  MXCSR bits 0-5 are
+     * status flags (3.2.1 above: not preserved), only bits 6-15 decide. */
+    movl    (%rsp), %r11d
+    xorl    %r9d, %r11d
+    andl    $-64, %r11d         /* bits 6-15 only (not $0xffc0: clang's macros read $0 as an argument) */
+    jz      1f
     ldmxcsr (%rsp)
+1:  cmpw    4(%rsp), %r10w
+    je      2f
     fldcw   4(%rsp)
-    movq    8(%rsp), %r15
+2:  movq    8(%rsp), %r15
     movq    16(%rsp), %r14
     movq    24(%rsp), %r13
     movq    32(%rsp), %r12
     movq    40(%rsp), %rbx
     movq    48(%rsp), %rbp
-    leaq    64(%rsp), %rsp      /* pop the frame and the return address */
+    leaq    56(%rsp), %rsp      /* at their return address */
     movq    %rdx, %rax          /* return value for a resumed switch */
     movq    %rdx, %rsi          /* second argument for a fresh entry */
+.endm
+
+/* void *weft_ctx_switch(void **save, void *to, void *arg)
+ *   rdi = save, rsi = to, rdx = arg; returns arg in rax. */
+    .globl  weft_ctx_switch
+    .hidden weft_ctx_switch
+    .type   weft_ctx_switch, @function
+    .p2align 4
+weft_ctx_switch:
+    .cfi_startproc
+    WEFT_SWITCH_BODY
+    popq    %r8
     /* An indirect jump, not `ret`: the return address we pushed belongs
      * to the other context, so a `ret` here would always miss in the
      * return-stack predictor; the indirect-branch predictor learns a
-     * ping-pong pattern.  (Boost.Context's fcontext does the same; W1
-     * measured 12.2 ns per switch with `ret`, see bench/README.md.)
+     * generator's resume/yield ping-pong.  (Boost.Context's fcontext does
+     * the same; W1 measured 12.2 ns per switch with `ret`, see
+     * bench/README.md.)
      * notrack: under CET IBT the targets are return sites, which have no
      * endbr64; NOTRACK exempts this jump from the IBT check. */
 #if defined(__CET__) || defined(WEFT_CET)
@@ -102,6 +125,24 @@ weft_ctx_switch:
 #endif
     .cfi_endproc
     .size   weft_ctx_switch, .-weft_ctx_switch
+
+/* void *weft_ctx_switch_ret(void **save, void *to, void *arg): the same,
+ * ending in `ret`.  It mispredicts once, but leaves the return-stack
+ * predictor holding the callers of the context that switched out, which
+ * are the right predictions for the one resumed when both parked through
+ * the same call chain (the scheduler's coroutines; ctx.h).  No shadow
+ * stack is claimed (see the top of this file), so the `ret` into another
+ * stack is allowed under CET. */
+    .globl  weft_ctx_switch_ret
+    .hidden weft_ctx_switch_ret
+    .type   weft_ctx_switch_ret, @function
+    .p2align 4
+weft_ctx_switch_ret:
+    .cfi_startproc
+    WEFT_SWITCH_BODY
+    ret
+    .cfi_endproc
+    .size   weft_ctx_switch_ret, .-weft_ctx_switch_ret
 
 /* void *weft_ctx_make(const weft_stack_t *stk, weft_ctx_entry entry, void *ctx_arg)
  *   rdi = stk (stk->top at offset 0), rsi = entry, rdx = ctx_arg.

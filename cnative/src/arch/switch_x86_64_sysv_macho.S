@@ -81,13 +81,10 @@
 
     .section __TEXT,__text,regular,pure_instructions
 
-/* void *weft_ctx_switch(void **save, void *to, void *arg)
- *   rdi = save, rsi = to, rdx = arg; returns arg in rax. */
-    .globl  _weft_ctx_switch
-    .private_extern _weft_ctx_switch
-    .p2align 4
-_weft_ctx_switch:
-    .cfi_startproc
+/* The two switches share everything but their last instruction; the
+ * ELF file explains the body (and the skipped FP control reloads), ctx.h
+ * which switch is for what. */
+.macro WEFT_SWITCH_BODY
     WEFT_ENDBR
     leaq    -56(%rsp), %rsp     /* the return address is already at 56 */
     stmxcsr (%rsp)
@@ -98,22 +95,40 @@ _weft_ctx_switch:
     movq    %r12, 32(%rsp)
     movq    %rbx, 40(%rsp)
     movq    %rbp, 48(%rsp)
+    movl    (%rsp), %r9d        /* ours, to skip reloading equal values */
+    movzwl  4(%rsp), %r10d
 
     movq    %rsp, (%rdi)        /* publish our frame */
     movq    %rsi, %rsp          /* adopt theirs */
 
-    movq    56(%rsp), %r8       /* where they will continue */
+    movl    (%rsp), %r11d
+    xorl    %r9d, %r11d
+    andl    $-64, %r11d         /* MXCSR control bits 6-15 only ($0x.. in a macro: an argument to clang) */
+    jz      1f
     ldmxcsr (%rsp)
+1:  cmpw    4(%rsp), %r10w
+    je      2f
     fldcw   4(%rsp)
-    movq    8(%rsp), %r15
+2:  movq    8(%rsp), %r15
     movq    16(%rsp), %r14
     movq    24(%rsp), %r13
     movq    32(%rsp), %r12
     movq    40(%rsp), %rbx
     movq    48(%rsp), %rbp
-    leaq    64(%rsp), %rsp      /* pop the frame and the return address */
+    leaq    56(%rsp), %rsp      /* at their return address */
     movq    %rdx, %rax          /* return value for a resumed switch */
     movq    %rdx, %rsi          /* second argument for a fresh entry */
+.endm
+
+/* void *weft_ctx_switch(void **save, void *to, void *arg)
+ *   rdi = save, rsi = to, rdx = arg; returns arg in rax. */
+    .globl  _weft_ctx_switch
+    .private_extern _weft_ctx_switch
+    .p2align 4
+_weft_ctx_switch:
+    .cfi_startproc
+    WEFT_SWITCH_BODY
+    popq    %r8
     /* An indirect jump, not `ret`, as in the ELF file (which explains the
      * return-stack-predictor reason); notrack only matters under CET. */
 #if defined(__CET__) || defined(WEFT_CET)
@@ -121,6 +136,17 @@ _weft_ctx_switch:
 #else
     jmp     *%r8
 #endif
+    .cfi_endproc
+
+/* void *weft_ctx_switch_ret(void **save, void *to, void *arg): the same,
+ * ending in `ret` (ctx.h). */
+    .globl  _weft_ctx_switch_ret
+    .private_extern _weft_ctx_switch_ret
+    .p2align 4
+_weft_ctx_switch_ret:
+    .cfi_startproc
+    WEFT_SWITCH_BODY
+    ret
     .cfi_endproc
 
 /* void *weft_ctx_make(const weft_stack_t *stk, weft_ctx_entry entry, void *ctx_arg)
