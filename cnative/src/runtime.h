@@ -89,56 +89,65 @@ struct weft_registry {
 };
 
 typedef struct weft_worker {
+    /* Grouped by who touches what, a cache line apart (workers are
+     * allocated 64-aligned, sched.c): a spinning worker polls others'
+     * rings and run-next slots, and every line it reads that the owner
+     * writes on each switch costs the owner a cache miss on its next
+     * write.  Its polls now read one such line (run-next), not three. */
+
+    /* the owner's, written on every switch, read by no one else */
     int id;
-    struct weft_registry reg;
     void *sched_sp;                /* the scheduler context while a coroutine runs */
     struct weft_co *current;
-
     /* after-switch action, set by the coroutine just before it switches
      * out, done by whoever runs next on this worker (sched.c, do_post) */
     int post;                      /* POST_* (sched.c) */
     struct weft_co *post_co;       /* the coroutine that asked for it */
     weft_spin_t *post_unlock;
     unsigned streak;               /* run-next picks in a row (sched.c) */
-
-    /* run queue: a ring the owner pushes to (tail) and everyone pops from
-     * (head, CAS), plus the owner's run-next slot (Go's runq/runnext) */
-    _Atomic uint32_t head, tail;
-    _Atomic(struct weft_co *) ring[WEFT_RUNQ_SIZE];
-    _Atomic(struct weft_co *) runnext;
     uint32_t tick;
     uint64_t rng;
-
-    /* timers: a binary min-heap of waiters with deadlines */
-    weft_spin_t timer_lock;
-    weft_timer_t **timers;
-    int ntimers, timer_cap;
-    _Atomic int64_t next_deadline; /* INT64_MAX when empty */
-
-    /* sleeping when idle */
-    struct weft_parker *parker;
-    _Atomic int idle;
-    struct weft_worker *idle_next;
-
-    /* counters (relaxed; read by weft_stats) */
-    _Atomic uint64_t switches, steals, parks, handoffs;
-
-    /* the monitor's view (sched.c, "monitor"): in_co while a coroutine
-     * runs; blocking while it is inside weft_blocking */
-    _Atomic int in_co;
-    _Atomic int blocking;
-    uint64_t mon_seen;             /* monitor-private: switches at its last look */
-    int mon_ticks;                 /* monitor-private: looks with no progress */
-    int spare;                     /* started by the monitor; retires when idle */
-    _Atomic int retired;           /* a spare whose thread has exited (slot reusable) */
-
+    _Atomic uint64_t parks;        /* counter (relaxed; read by weft_stats) */
     /* sanitizer view of the thread stack */
     const void *stack_bottom;
     size_t stack_size;
     void *tsan_fiber;
 
+    /* run queue: a ring the owner pushes to (tail) and everyone pops from
+     * (head, CAS) */
+    _Alignas(64) _Atomic uint32_t head, tail;
+    _Atomic(struct weft_co *) ring[WEFT_RUNQ_SIZE];
+
+    /* the owner's run-next slot (Go's runnext), with the progress signs a
+     * thief checks before taking it and the monitor reads: switches
+     * (relaxed counter), in_co while a coroutine runs, blocking while it
+     * is inside weft_blocking (sched.c, "monitor") */
+    _Alignas(64) _Atomic(struct weft_co *) runnext;
+    _Atomic uint64_t switches;
+    _Atomic int in_co;
+    _Atomic int blocking;
+
+    /* timers: a binary min-heap of waiters with deadlines */
+    _Alignas(64) weft_spin_t timer_lock;
+    weft_timer_t **timers;
+    int ntimers, timer_cap;
+    _Atomic int64_t next_deadline; /* INT64_MAX when empty */
+
+    /* sleeping when idle */
+    _Alignas(64) struct weft_parker *parker;
+    _Atomic int idle;
+    struct weft_worker *idle_next;
+
+    /* rarely written */
+    _Atomic uint64_t steals, handoffs; /* counters (relaxed; read by weft_stats) */
+    uint64_t mon_seen;             /* monitor-private: switches at its last look */
+    int mon_ticks;                 /* monitor-private: looks with no progress */
+    int spare;                     /* started by the monitor; retires when idle */
+    _Atomic int retired;           /* a spare whose thread has exited (slot reusable) */
     void *thread;                  /* the OS thread (pthread_t *) */
     int thread_live;               /* created and not yet joined */
+
+    struct weft_registry reg;      /* aligned itself: its `exited` is pushed to by others */
 } weft_worker_t;
 
 /* ---- used by the primitives ------------------------------------------- */
