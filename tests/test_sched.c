@@ -274,4 +274,60 @@ WEFT_TEST(children_ending_on_other_workers_are_reclaimed)
     CHECK_EQ_INT(weft_stack_os_count(), 0);
 }
 
+/* ---- a pair waking each other cannot starve the run queue ------------
+ * Each hop puts the partner in run-next (and switches to it directly),
+ * so without sched.c's run-next streak a ping-pong pair on one worker
+ * would run forever ahead of everything in the ring. */
+static weft_chan_t *pp_ping, *pp_pong;
+static _Atomic int pp_stop;
+static _Atomic long pp_hops;
+
+static void *pp_stopper(void *arg)
+{
+    atomic_store(&pp_stop, 1);
+    return NULL;
+}
+
+static void *pp_echo(void *arg)
+{
+    long v;
+    while (weft_chan_recv(pp_ping, &v) == WEFT_OK)
+        CHECK_EQ_INT(weft_chan_send(pp_pong, &v), WEFT_OK);
+    return NULL;
+}
+
+static void *pp_main(void *arg)
+{
+    /* the stopper first: spawning the partner moves it from run-next to
+     * the ring, behind the pair for as long as the pair keeps going */
+    CHECK_EQ_INT(weft_go(pp_stopper, NULL), WEFT_OK);
+    weft_co_t *echo;
+    CHECK_EQ_INT(weft_spawn(NULL, pp_echo, NULL, &echo), WEFT_OK);
+    for (long i = 0; !atomic_load(&pp_stop); i++) {
+        long v;
+        CHECK_EQ_INT(weft_chan_send(pp_ping, &i), WEFT_OK);
+        CHECK_EQ_INT(weft_chan_recv(pp_pong, &v), WEFT_OK);
+        CHECK_EQ_INT(v, i);
+        atomic_fetch_add(&pp_hops, 1);
+    }
+    weft_chan_close(pp_ping);
+    CHECK_EQ_INT(weft_join(echo, NULL), WEFT_OK);
+    weft_co_release(echo);
+    return NULL;
+}
+
+WEFT_TEST(ping_pong_pair_does_not_starve_the_queue)
+{
+    weft_config_t cfg = { 1, 0, 0, 0 };
+    CHECK_EQ_INT(weft_init(&cfg), WEFT_OK);
+    CHECK_EQ_INT(weft_chan_make(sizeof(long), 0, &pp_ping), WEFT_OK);
+    CHECK_EQ_INT(weft_chan_make(sizeof(long), 0, &pp_pong), WEFT_OK);
+    CHECK_EQ_INT(weft_run(pp_main, NULL, NULL), WEFT_OK);
+    /* the stopper ran within a few run-next streaks, not "eventually" */
+    CHECK(atomic_load(&pp_hops) < 1000);
+    weft_chan_release(pp_ping);
+    weft_chan_release(pp_pong);
+    weft_shutdown();
+}
+
 WEFT_TEST_MAIN()
