@@ -159,6 +159,12 @@ WEFT_JNI_EXPORT int64_t weft_jni_seq_live(void);
 WEFT_JNI_EXPORT int weft_jni_runtime_start(int workers);
 /* weft_now(): monotonic nanoseconds. */
 WEFT_JNI_EXPORT int64_t weft_jni_now(void);
+/* Live native objects, process-wide (diagnostics, tests): weft_stats'
+ * `channels` (every weft_chan_t made and not yet freed, by Java or C) and
+ * `java_sync` (mutexes, rwlocks, semaphores, conditions and WaitGroups
+ * made by the *_new calls below and not yet freed). */
+WEFT_JNI_EXPORT int64_t weft_jni_chan_live(void);
+WEFT_JNI_EXPORT int64_t weft_jni_sync_live(void);
 
 /* An op record with room for a channel element of elem_bytes and a
  * select of max_cases cases.  Handle, or WEFT_JNI_ENOMEM/EINVAL. */
@@ -208,7 +214,7 @@ WEFT_JNI_EXPORT int64_t weft_jni_chan_recv(int64_t op, int64_t ch, int may_block
 WEFT_JNI_EXPORT int64_t weft_jni_select(int64_t op, int n, const int64_t *chans, const int *dirs,
                                         const int64_t *values, int dflt, int64_t token);
 
-/* Locks and friends: *_new returns a handle; *_free EBUSY if in use.
+/* Locks and friends: *_new returns a handle; *_free ESTATE if in use.
  * A mutex handle is the address of its state word (a 32-bit int of bits:
  * 1 locked, 2 waiters queued, 4 a waiter woken, 8 hand-off mode;
  * cnative/src/mutex.c): Java may take the mutex with a CAS setting bit 1

@@ -1,7 +1,8 @@
 /* test_chan.c - channels: arguments, FIFO, close and drain, rendezvous,
  * try_ operations, deadlines, cancellation, close waking every waiter
  * (coroutines and plain threads), and MPMC stress with exact accounting
- * over plain send/recv (select's stress is in test_select.c). */
+ * over plain send/recv (select's stress is in test_select.c), and the
+ * live-channel count of weft_stats. */
 #include "harness.h"
 #include "rt_helpers.h"
 #include "weft.h"
@@ -92,6 +93,40 @@ WEFT_TEST(make_and_bad_arguments)
     weft_chan_retain(c);
     weft_chan_release(c);
     weft_chan_release(c); /* the last: frees (ASan would see a leak otherwise) */
+}
+
+WEFT_TEST(stats_count_live_channels_until_freed)
+{
+    weft_stats_t st;
+    CHECK_EQ_INT(weft_stats(&st), WEFT_OK);
+    uint64_t base = st.channels;
+    weft_chan_t *a, *b, *z, *bad = NULL;
+    CHECK_EQ_INT(weft_chan_make(8, 0, &a), WEFT_OK);
+    CHECK_EQ_INT(weft_chan_make(sizeof(int), 16, &b), WEFT_OK);
+    CHECK_EQ_INT(weft_chan_make(0, 4, &z), WEFT_OK);
+    CHECK_EQ_INT(weft_stats(&st), WEFT_OK);
+    CHECK_EQ_INT(st.channels, base + 3);
+    /* a failed make counts nothing */
+    CHECK_EQ_INT(weft_chan_make(64 * 1024 + 1, 0, &bad), WEFT_EINVAL);
+    CHECK_EQ_INT(weft_chan_make(8, SIZE_MAX / 2, &bad), WEFT_ENOMEM);
+    CHECK_EQ_INT(weft_stats(&st), WEFT_OK);
+    CHECK_EQ_INT(st.channels, base + 3);
+    /* a value in the buffer, a close: still the same live channel */
+    int v = 5;
+    CHECK_EQ_INT(weft_chan_send(b, &v), WEFT_OK);
+    CHECK_EQ_INT(weft_chan_close(b), WEFT_OK);
+    /* freed only when the last reference goes */
+    weft_chan_retain(b);
+    weft_chan_release(b);
+    CHECK_EQ_INT(weft_stats(&st), WEFT_OK);
+    CHECK_EQ_INT(st.channels, base + 3);
+    weft_chan_release(b);
+    CHECK_EQ_INT(weft_stats(&st), WEFT_OK);
+    CHECK_EQ_INT(st.channels, base + 2);
+    weft_chan_release(a);
+    weft_chan_release(z);
+    CHECK_EQ_INT(weft_stats(&st), WEFT_OK);
+    CHECK_EQ_INT(st.channels, base);
 }
 
 WEFT_TEST(buffered_fifo_wraps_and_drains_after_close)

@@ -558,6 +558,43 @@ WEFT_TEST(mpmc_buffered_java_and_coroutines_exact_accounting)
     mpmc(64);
 }
 
+WEFT_TEST(live_counts_follow_make_and_free)
+{
+    weft_stats_t st;
+    int64_t chans = weft_jni_chan_live(), syncs = weft_jni_sync_live();
+    CHECK_EQ_INT(weft_stats(&st), WEFT_OK);
+    CHECK_EQ_INT(st.channels, chans);
+    CHECK_EQ_INT(st.java_sync, syncs);
+
+    int64_t ch = weft_jni_chan_make(8, 0);
+    int64_t m = weft_jni_mutex_new(), rw = weft_jni_rwlock_new(), s = weft_jni_sem_new(1);
+    int64_t c = weft_jni_cond_new(), wg = weft_jni_wg_new();
+    CHECK(ch > 0 && m > 0 && rw > 0 && s > 0 && c > 0 && wg > 0);
+    CHECK_EQ_INT(weft_jni_chan_live(), chans + 1);
+    CHECK_EQ_INT(weft_jni_sync_live(), syncs + 5);
+    CHECK_EQ_INT(weft_stats(&st), WEFT_OK);
+    CHECK_EQ_INT(st.channels, chans + 1);
+    CHECK_EQ_INT(st.java_sync, syncs + 5);
+    CHECK_EQ_INT(weft_jni_sem_new(-1), WEFT_JNI_EINVAL); /* a failed _new counts nothing */
+    CHECK_EQ_INT(weft_jni_sync_live(), syncs + 5);
+
+    /* a free that is refused frees nothing and counts nothing */
+    CHECK_EQ_INT(weft_jni_mutex_trylock(m), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_mutex_free(m), WEFT_JNI_ESTATE);
+    CHECK_EQ_INT(weft_jni_sync_live(), syncs + 5);
+    CHECK_EQ_INT(unpack(weft_jni_mutex_unlock(m)), WEFT_JNI_OK);
+
+    CHECK_EQ_INT(weft_jni_mutex_free(m), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_rwlock_free(rw), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_sem_free(s), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_cond_free(c), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_sync_live(), syncs + 1);
+    CHECK_EQ_INT(weft_jni_wg_free(wg), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_sync_live(), syncs);
+    CHECK_EQ_INT(weft_jni_chan_release(ch), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_chan_live(), chans);
+}
+
 WEFT_TEST(bad_arguments)
 {
     jt_init(1);

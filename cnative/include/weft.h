@@ -608,6 +608,9 @@ typedef struct {
     uint64_t parks;       /* coroutines that blocked */
     int workers;
     uint64_t handoffs;    /* queues moved off a blocked worker (weft_blocking, the monitor) */
+    uint64_t channels;    /* live weft_chan_t: made, not yet freed (a release that leaks one keeps it) */
+    uint64_t java_sync;   /* live mutexes, rwlocks, semaphores, conds, WaitGroups allocated for Java
+                             (weft_jni.h *_new, not yet *_free'd); C's own are embedded, not counted */
 } weft_stats_t;
 WEFT_EXPORT int weft_stats(weft_stats_t *out);
 

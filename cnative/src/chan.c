@@ -24,12 +24,25 @@
  *
  * No allocation happens after weft_chan_make: waiters live on the
  * blocked party's stack.
+ *
+ * live_chans counts channels made and not yet freed (weft_stats'
+ * `channels`): it goes up in weft_chan_make and down only where the
+ * memory is freed, so a channel leaked by weft_chan_release (parties
+ * still blocked on it) stays counted.  Relaxed: it orders nothing, and a
+ * reader sees each make and free once it has happened-before the read.
  */
 #include "chan.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+static _Atomic uint64_t live_chans;
+
+uint64_t weft_chan_live(void)
+{
+    return atomic_load_explicit(&live_chans, memory_order_relaxed);
+}
 
 int weft_chan_make(size_t elem_size, size_t cap, weft_chan_t **out)
 {
@@ -51,6 +64,7 @@ int weft_chan_make(size_t elem_size, size_t cap, weft_chan_t **out)
     c->buf = (unsigned char *)c + hdr;
     atomic_init(&c->count, 0);
     atomic_init(&c->refs, 1);
+    atomic_fetch_add_explicit(&live_chans, 1, memory_order_relaxed);
     *out = c;
     return WEFT_OK;
 }
@@ -79,6 +93,7 @@ void weft_chan_release(weft_chan_t *c)
         return;
     }
     free(c);
+    atomic_fetch_sub_explicit(&live_chans, 1, memory_order_relaxed);
 }
 
 /* Resumes a waiter claimed by chan_dequeue; c already unlocked. */

@@ -18,6 +18,10 @@ long weft_co_live(void);
 void weft_sched_counters(uint64_t *switches, uint64_t *steals, uint64_t *parks);
 int weft_sched_workers(void);
 uint64_t weft_sched_handoffs(void);
+/* chan.c */
+uint64_t weft_chan_live(void);
+/* jni_runtime.c */
+uint64_t weft_jni_sync_count(void);
 
 static const char *state_name(int s)
 {
@@ -74,5 +78,7 @@ int weft_stats(weft_stats_t *out)
     out->parks = pk;
     out->workers = weft_sched_workers();
     out->handoffs = weft_sched_handoffs();
+    out->channels = weft_chan_live();
+    out->java_sync = weft_jni_sync_count();
     return WEFT_OK;
 }

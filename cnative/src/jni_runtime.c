@@ -12,6 +12,7 @@
 #include "ext.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -56,6 +57,18 @@ int weft_jni_runtime_start(int workers)
 int64_t weft_jni_now(void)
 {
     return weft_now();
+}
+
+int64_t weft_jni_chan_live(void)
+{
+    weft_stats_t st;
+    return weft_stats(&st) == WEFT_OK ? (int64_t)st.channels : WEFT_EINVAL;
+}
+
+int64_t weft_jni_sync_live(void)
+{
+    weft_stats_t st;
+    return weft_stats(&st) == WEFT_OK ? (int64_t)st.java_sync : WEFT_EINVAL;
 }
 
 /* ---- op records ----------------------------------------------------------- */
@@ -209,6 +222,17 @@ int64_t weft_jni_select(int64_t op, int n, const int64_t *chans, const int *dirs
 
 /* ---- sync objects ----------------------------------------------------------- */
 
+/* Sync objects allocated here and not yet freed (weft_stats' `java_sync`):
+ * up once allocated and initialised, down once freed; a *_free that
+ * fails (WEFT_ESTATE: held or waited on) frees nothing and counts
+ * nothing.  Relaxed, like chan.c's live_chans. */
+static _Atomic uint64_t live_sync;
+
+uint64_t weft_jni_sync_count(void) /* dump.c */
+{
+    return atomic_load_explicit(&live_sync, memory_order_relaxed);
+}
+
 #define NEW_SYNC(type, init, ...)                                             \
     do {                                                                      \
         type *o = malloc(sizeof *o);                                          \
@@ -219,6 +243,7 @@ int64_t weft_jni_select(int64_t op, int n, const int64_t *chans, const int *dirs
             free(o);                                                          \
             return r_;                                                        \
         }                                                                     \
+        atomic_fetch_add_explicit(&live_sync, 1, memory_order_relaxed);       \
         return (int64_t)(intptr_t)o;                                          \
     } while (0)
 
@@ -226,8 +251,10 @@ int64_t weft_jni_select(int64_t op, int n, const int64_t *chans, const int *dirs
     do {                                                                      \
         type *o = H(type, h);                                                 \
         int r_ = destroy(o);                                                  \
-        if (r_ == WEFT_OK)                                                    \
+        if (r_ == WEFT_OK) {                                                  \
             free(o);                                                          \
+            atomic_fetch_sub_explicit(&live_sync, 1, memory_order_relaxed);   \
+        }                                                                     \
         return r_;                                                            \
     } while (0)
 

@@ -46,6 +46,24 @@ final class Native {
         return LIBRARY;
     }
 
+    /**
+     * Native channels alive in this process (made and not yet freed, by
+     * Java or C): {@code weft_stats}' {@code channels}. For tests and
+     * diagnostics; not API.
+     */
+    static long liveChannels() {
+        return WeftJni.weft_jni_chan_live();
+    }
+
+    /**
+     * Native mutexes, rwlocks, semaphores, conditions and WaitGroups made
+     * for Java and not yet freed: {@code weft_stats}' {@code java_sync}.
+     * For tests and diagnostics; not API.
+     */
+    static long liveSyncObjects() {
+        return WeftJni.weft_jni_sync_live();
+    }
+
     static String errorName(int code) {
         return WeftJni.weft_jni_errname(code);
     }
