@@ -31,8 +31,9 @@ import java.util.stream.StreamSupport;
  * throw {@link InterruptedException} when interrupted ({@link
  * CancelledException} when the {@link Coroutine} is cancelled).
  *
- * <p>The native channel is freed by a {@link java.lang.ref.Cleaner} once
- * this object is unreachable; there is nothing to release by hand.
+ * <p>The native channel is freed once the garbage collector has found this
+ * object unreachable (as a {@link java.lang.ref.Cleaner} would); there is
+ * nothing to release by hand.
  * {@link #close()} is Go's close, a message to the receivers.
  *
  * @param <T> the element type

@@ -130,7 +130,7 @@ public final class Mutex implements Lock {
         }
         owner = null;
         if (WORD.tryUnlock(word)) {
-            Reference.reachabilityFence(this); // the Cleaner frees the word
+            Reference.reachabilityFence(this); // the Reclaimer frees the word
             return;
         }
         int r = NativeSync.packed(this, WeftJni.weft_jni_mutex_unlock(sync.handle));

@@ -2,20 +2,18 @@ package dev.weft;
 
 import dev.weft.jni.WeftJni;
 
-import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 
 /**
  * The native channel under {@link Chan}, {@link LongChan} and
  * {@link RecordChan}: owns one reference to a {@code weft_chan_t}, dropped
- * by a {@link Cleaner} once the Java channel is unreachable (for a channel
- * of objects, after discarding the objects still buffered in it).
+ * through the {@link Reclaimer} once the Java channel is unreachable (for a
+ * channel of objects, after discarding the objects still buffered in it).
  */
 final class NativeChan {
     final long handle;
     final long elemSize;
     final boolean objects;
-    private final Cleaner.Cleanable cleanable;
 
     NativeChan(Object owner, long elemSize, int cap, boolean objects) {
         if (cap < 0) {
@@ -32,7 +30,7 @@ final class NativeChan {
         this.handle = h;
         this.elemSize = elemSize;
         this.objects = objects;
-        this.cleanable = Parking.CLEANER.register(owner, new Release(h, objects));
+        Reclaimer.register(owner, new Release(h, objects));
     }
 
     private record Release(long handle, boolean objects) implements Runnable {

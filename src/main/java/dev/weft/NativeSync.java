@@ -7,8 +7,8 @@ import java.util.function.LongUnaryOperator;
 
 /**
  * A native lock object (mutex, rwlock, semaphore, condition, WaitGroup)
- * owned by a Java façade: freed by the {@link java.lang.ref.Cleaner} once
- * the façade is unreachable, and waited on through {@link Parking}.
+ * owned by a Java façade: freed through the {@link Reclaimer} once the
+ * façade is unreachable, and waited on through {@link Parking}.
  */
 final class NativeSync {
     /** A start of a native operation by the calling thread's op record: a packed result. */
@@ -26,7 +26,7 @@ final class NativeSync {
             throw new WeftException("weft_jni_" + what + "_new", (int) handle);
         }
         this.handle = handle;
-        Parking.CLEANER.register(owner, () -> free.applyAsLong(handle));
+        Reclaimer.register(owner, () -> free.applyAsLong(handle));
     }
 
     /**

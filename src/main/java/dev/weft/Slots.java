@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * nothing else is shared.
  *
  * <p>Exactly one party takes each number (the receiver, or the sender
- * whose send failed, or the Cleaner draining a dead channel): the native
+ * whose send failed, or the Reclaimer draining a dead channel): the native
  * channel hands each element out once. So a slot may be reused as soon as
  * it is emptied: nobody else can hold its number then. Sends that find
  * their stripe full near its cursor (a producer far ahead of its consumer)
