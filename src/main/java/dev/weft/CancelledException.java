@@ -13,6 +13,8 @@ public class CancelledException extends InterruptedException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * Creates the exception with a detail message.
+     *
      * @param message what was cancelled
      */
     public CancelledException(String message) {

@@ -36,6 +36,11 @@ import java.util.stream.StreamSupport;
  * nothing to release by hand.
  * {@link #close()} is Go's close, a message to the receivers.
  *
+ * <p>Memory consistency effects: as with a {@link
+ * java.util.concurrent.BlockingQueue}, actions in a thread before it sends
+ * an object happen-before actions after that object's receipt in another
+ * thread.
+ *
  * @param <T> the element type
  */
 public final class Chan<T> implements Iterable<T> {
@@ -45,12 +50,21 @@ public final class Chan<T> implements Iterable<T> {
         core = new NativeChan(this, 8, cap, true);
     }
 
-    /** @param <T> element type @return a new unbuffered channel */
+    /**
+     * Makes an unbuffered channel: each send waits for a receiver to take
+     * the value.
+     *
+     * @param <T> element type
+     * @return a new unbuffered channel
+     */
     public static <T> Chan<T> make() {
         return new Chan<>(0);
     }
 
     /**
+     * Makes a channel that buffers up to {@code capacity} values (0:
+     * unbuffered, as {@link #make()}).
+     *
      * @param capacity buffer size; 0 for unbuffered
      * @param <T>      element type
      * @return a new channel
@@ -198,17 +212,31 @@ public final class Chan<T> implements Iterable<T> {
         core.close(this);
     }
 
-    /** @return true once {@link #close()} was called */
+    /**
+     * Tells whether the channel is closed; values buffered before the close
+     * may still be waiting to be received.
+     *
+     * @return true once {@link #close()} was called
+     */
     public boolean isClosed() {
         return core.isClosed(this);
     }
 
-    /** @return values buffered now */
+    /**
+     * The number of values in the buffer now (0 for an unbuffered channel),
+     * a snapshot that other threads may change at once.
+     *
+     * @return values buffered now
+     */
     public int len() {
         return core.len(this);
     }
 
-    /** @return the buffer size (0: unbuffered) */
+    /**
+     * The capacity the channel was made with.
+     *
+     * @return the buffer size (0: unbuffered)
+     */
     public int cap() {
         return core.cap(this);
     }
@@ -260,7 +288,12 @@ public final class Chan<T> implements Iterable<T> {
         };
     }
 
-    /** @return a sequential stream of the values received until the channel is closed and drained */
+    /**
+     * A stream that receives, as it is consumed, until the channel is closed
+     * and drained; an interrupt ends it as it ends {@link #iterator()}.
+     *
+     * @return a sequential stream of the values received until the channel is closed and drained
+     */
     public Stream<T> stream() {
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(iterator(), Spliterator.ORDERED | Spliterator.NONNULL), false);
     }

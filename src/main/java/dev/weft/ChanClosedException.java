@@ -8,6 +8,8 @@ public class ChanClosedException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * Creates the exception with a detail message.
+     *
      * @param message what was attempted on the closed channel
      */
     public ChanClosedException(String message) {

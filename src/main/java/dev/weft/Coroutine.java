@@ -86,7 +86,11 @@ public final class Coroutine<T> {
         return c;
     }
 
-    /** @return a builder for a named coroutine */
+    /**
+     * A builder that starts coroutines with a name.
+     *
+     * @return a builder for a named coroutine
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -98,8 +102,11 @@ public final class Coroutine<T> {
         private Builder() {}
 
         /**
+         * Sets the name of the coroutines this builder starts.
+         *
          * @param name the coroutine's (and its virtual thread's) name
          * @return this builder
+         * @throws NullPointerException if name is null
          */
         public Builder name(String name) {
             this.name = Objects.requireNonNull(name, "name is null");
@@ -132,22 +139,38 @@ public final class Coroutine<T> {
         }
     }
 
-    /** @return this coroutine's id, unique in the process, from 1 */
+    /**
+     * The coroutine's id.
+     *
+     * @return this coroutine's id, unique in the process, from 1
+     */
     public long id() {
         return id;
     }
 
-    /** @return this coroutine's name */
+    /**
+     * The coroutine's name (also its virtual thread's).
+     *
+     * @return this coroutine's name
+     */
     public String name() {
         return name;
     }
 
-    /** @return true once the body has returned or thrown */
+    /**
+     * Tells whether the body has finished, without waiting.
+     *
+     * @return true once the body has returned or thrown
+     */
     public boolean isDone() {
         return outcome.done;
     }
 
-    /** @return true if {@link #cancel()} was called */
+    /**
+     * Tells whether the coroutine was cancelled.
+     *
+     * @return true if {@link #cancel()} was called
+     */
     public boolean isCancelled() {
         return outcome.cancelled;
     }

@@ -8,6 +8,8 @@ public class CoroutineException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * Creates the exception for a coroutine's failure.
+     *
      * @param message which coroutine failed
      * @param cause   what it threw
      */

@@ -21,33 +21,47 @@ public final class LongChan {
     }
 
     /**
+     * Makes a channel of longs that buffers up to {@code capacity} values.
+     *
      * @param capacity buffer size; 0 for unbuffered
      * @return a new channel of longs
+     * @throws IllegalArgumentException if capacity is negative
      */
     public static LongChan make(int capacity) {
         return new LongChan(capacity);
     }
 
     /**
+     * Sends {@code value}, waiting for room (or, unbuffered, for a receiver).
+     *
      * @param value the value
      * @throws ChanClosedException  if closed
-     * @throws InterruptedException if interrupted while waiting
+     * @throws InterruptedException if interrupted while waiting (nothing was sent)
      */
     public void send(long value) throws InterruptedException {
         NativeChan.sent(core.send(this, value, Long.MAX_VALUE, true), "LongChan.send");
     }
 
     /**
+     * Sends {@code value} unless that would take longer than {@code timeout}.
+     *
      * @param value   the value
      * @param timeout how long to wait at most
-     * @return false on timeout
+     * @return true if sent, false on timeout (nothing was sent)
+     * @throws ChanClosedException  if closed
      * @throws InterruptedException if interrupted while waiting
      */
     public boolean send(long value, Duration timeout) throws InterruptedException {
         return NativeChan.sent(core.send(this, value, Parking.deadline(timeout), true), "LongChan.send");
     }
 
-    /** @param value the value @return true if sent without waiting */
+    /**
+     * Sends {@code value} only if that needs no waiting.
+     *
+     * @param value the value
+     * @return true if sent without waiting
+     * @throws ChanClosedException if closed
+     */
     public boolean trySend(long value) {
         try {
             return NativeChan.sent(core.send(this, value, Long.MAX_VALUE, false), "LongChan.send");
@@ -57,6 +71,8 @@ public final class LongChan {
     }
 
     /**
+     * Receives the next value, waiting for one.
+     *
      * @return the next value
      * @throws ChanClosedException  if closed and drained
      * @throws InterruptedException if interrupted while waiting
@@ -70,6 +86,9 @@ public final class LongChan {
     }
 
     /**
+     * Receives the next value, telling "closed" apart from a value (Go's
+     * {@code v, ok := <-ch}).
+     *
      * @return the next value, or empty once closed and drained
      * @throws InterruptedException if interrupted while waiting
      */
@@ -86,6 +105,8 @@ public final class LongChan {
     }
 
     /**
+     * Receives a value only if one is ready.
+     *
      * @return a value if one is ready, else empty
      * @throws ChanClosedException if closed and drained
      */
@@ -111,17 +132,29 @@ public final class LongChan {
         core.close(this);
     }
 
-    /** @return true once closed */
+    /**
+     * Tells whether the channel is closed (buffered values may remain).
+     *
+     * @return true once closed
+     */
     public boolean isClosed() {
         return core.isClosed(this);
     }
 
-    /** @return values buffered now */
+    /**
+     * The number of values in the buffer now, a snapshot.
+     *
+     * @return values buffered now
+     */
     public int len() {
         return core.len(this);
     }
 
-    /** @return the buffer size */
+    /**
+     * The capacity the channel was made with.
+     *
+     * @return the buffer size (0: unbuffered)
+     */
     public int cap() {
         return core.cap(this);
     }

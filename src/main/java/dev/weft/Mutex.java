@@ -139,12 +139,21 @@ public final class Mutex implements Lock {
         }
     }
 
-    /** @return true if some thread holds it */
+    /**
+     * Tells whether some thread holds the mutex, a snapshot (for
+     * monitoring, not for synchronisation).
+     *
+     * @return true if some thread holds it
+     */
     public boolean isLocked() {
         return owner != null;
     }
 
-    /** @return true if the calling thread holds it */
+    /**
+     * Tells whether the calling thread holds the mutex.
+     *
+     * @return true if the calling thread holds it
+     */
     public boolean isHeldByCurrentThread() {
         return owner == Thread.currentThread();
     }

@@ -16,7 +16,15 @@ public final class Once {
     public Once() {}
 
     /**
+     * Runs {@code action} if this Once has not run an action yet; otherwise
+     * returns at once, or, while the first action is still running in
+     * another thread, waits for it to finish (not interruptibly). An action
+     * that throws still counts as run; its exception goes to the caller
+     * that ran it. Everything the action did happens-before the return of
+     * every later {@code run} and every {@link #isDone()} that returns true.
+     *
      * @param action what to run once
+     * @throws NullPointerException if action is null
      */
     public void run(Runnable action) {
         Objects.requireNonNull(action, "action is null");
@@ -37,7 +45,11 @@ public final class Once {
         }
     }
 
-    /** @return true once an action has run */
+    /**
+     * Tells whether an action has run (returned or thrown) on this Once.
+     *
+     * @return true once an action has run
+     */
     public boolean isDone() {
         return done;
     }

@@ -22,6 +22,9 @@ public final class RecordChan {
     }
 
     /**
+     * Makes a channel of records of {@code recordSize} bytes that buffers
+     * up to {@code capacity} of them.
+     *
      * @param recordSize bytes per record (1..65536)
      * @param capacity   buffer size; 0 for unbuffered
      * @return a new channel
@@ -30,12 +33,19 @@ public final class RecordChan {
         return new RecordChan(recordSize, capacity);
     }
 
-    /** @return bytes per record */
+    /**
+     * The size of every record this channel carries.
+     *
+     * @return bytes per record
+     */
     public int recordSize() {
         return recordSize;
     }
 
     /**
+     * Sends a copy of {@code record}, waiting for room (or, unbuffered, for
+     * a receiver).
+     *
      * @param record exactly {@link #recordSize()} bytes (copied)
      * @throws ChanClosedException  if closed
      * @throws InterruptedException if interrupted while waiting
@@ -51,6 +61,8 @@ public final class RecordChan {
     }
 
     /**
+     * Receives the next record, waiting for one.
+     *
      * @return the next record, or null once closed and drained
      * @throws InterruptedException if interrupted while waiting
      */
@@ -74,7 +86,12 @@ public final class RecordChan {
         core.close(this);
     }
 
-    /** @return a new native reference for C code (see {@link LongChan#retainNative()}) */
+    /**
+     * A new reference to the native channel for C code, as
+     * {@link LongChan#retainNative()}.
+     *
+     * @return a new native reference for C code (see {@link LongChan#retainNative()})
+     */
     public long retainNative() {
         return core.retain(this);
     }

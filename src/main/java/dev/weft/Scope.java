@@ -26,7 +26,11 @@ public final class Scope implements AutoCloseable {
 
     private Scope() {}
 
-    /** @return a new, empty scope */
+    /**
+     * Opens a scope with no coroutines in it yet.
+     *
+     * @return a new, empty scope
+     */
     public static Scope open() {
         return new Scope();
     }

@@ -52,7 +52,11 @@ public final class Select {
 
     private Select() {}
 
-    /** @return a select with no cases yet */
+    /**
+     * Starts building a select.
+     *
+     * @return a select with no cases yet
+     */
     public static Select create() {
         return new Select();
     }

@@ -12,6 +12,8 @@ public final class Semaphore {
     private final NativeSync sync;
 
     /**
+     * Creates a semaphore holding {@code permits} permits.
+     *
      * @param permits initial permits, at least 0
      * @throws IllegalArgumentException if permits is negative
      */
@@ -35,6 +37,8 @@ public final class Semaphore {
     }
 
     /**
+     * Takes a permit, waiting for one at most {@code timeout}.
+     *
      * @param timeout how long to wait at most
      * @return true if a permit was taken
      * @throws InterruptedException if interrupted while waiting
@@ -57,7 +61,11 @@ public final class Semaphore {
         return true;
     }
 
-    /** @return true if a permit was taken without waiting */
+    /**
+     * Takes a permit only if one is free now.
+     *
+     * @return true if a permit was taken without waiting
+     */
     public boolean tryAcquire() {
         try {
             return WeftJni.weft_jni_sem_try_acquire(sync.handle) == WeftJni.WEFT_JNI_OK;
@@ -74,7 +82,11 @@ public final class Semaphore {
         }
     }
 
-    /** @return permits available now (0 while anyone waits) */
+    /**
+     * The number of free permits now, a snapshot.
+     *
+     * @return permits available now (0 while anyone waits)
+     */
     public long availablePermits() {
         try {
             return Math.max(0, WeftJni.weft_jni_sem_value(sync.handle));

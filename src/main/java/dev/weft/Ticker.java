@@ -15,6 +15,8 @@ public final class Ticker implements AutoCloseable {
     private volatile Duration period;
 
     /**
+     * Starts a ticker whose first tick comes one period from now.
+     *
      * @param period time between ticks, positive
      * @throws IllegalArgumentException if period is not positive
      */
@@ -51,7 +53,11 @@ public final class Ticker implements AutoCloseable {
         }
     }
 
-    /** @return the channel of ticks */
+    /**
+     * The channel the ticks arrive on (one is kept if nobody receives it).
+     *
+     * @return the channel of ticks
+     */
     public Chan<Instant> chan() {
         return ch;
     }

@@ -29,7 +29,11 @@ public final class Timer {
         start(d);
     }
 
-    /** @return the channel that receives the firing time */
+    /**
+     * The channel the firing time arrives on.
+     *
+     * @return the channel that receives the firing time
+     */
     public Chan<Instant> chan() {
         return ch;
     }

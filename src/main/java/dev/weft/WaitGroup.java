@@ -41,7 +41,11 @@ public final class WaitGroup {
         add(-1);
     }
 
-    /** @return the current count */
+    /**
+     * The count now, a snapshot.
+     *
+     * @return the current count
+     */
     public long count() {
         try {
             return WeftJni.weft_jni_wg_count(sync.handle);

@@ -14,9 +14,9 @@ package dev.weft;
 public class WeftException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** @serial the native status code */
+    /** The native status code ({@link #code()}). @serial */
     private final int code;
-    /** @serial its macro name */
+    /** The code's macro name ({@link #codeName()}). @serial */
     private final String codeName;
 
     /**

@@ -27,6 +27,9 @@ import org.bytedeco.javacpp.tools.InfoMapper;
         @Platform(value = "linux", include = "weft_jni.h", link = {"weft", "pthread", "dl"}, define = "WEFT_STATIC"),
     })
 public class WeftPresets implements InfoMapper {
+    /** Creates the preset; JavaCPP's parser instantiates it to map the header. */
+    public WeftPresets() {}
+
     @Override
     public void map(InfoMap infoMap) {
         infoMap.put(new Info("WEFT_JNI_EXPORT").cppTypes().annotations())
