@@ -70,6 +70,16 @@ enum { POST_NONE, POST_YIELD, POST_PARK, POST_EXIT };
  * after 10 ms; without preemption a count does the same. */
 #define RUNNEXT_STREAK 64
 
+/* How long a thief leaves a busy worker's run-next alone (runq_steal).
+ * Go waits usleep(3), which the kernel's timer slack makes ~50 us; 3 us
+ * taken literally was too short: a consumer draining a full cap-1024
+ * buffer before it parks runs ~16 us with the woken producer in its
+ * run-next, the thief took the producer, and the pair then ran on two
+ * cores fighting for the channel lock (W3b p2: 85-130 ns per message at
+ * 3 us, 15-16 at 20-50 us, as at one worker; W3u and W2 at p2 not worse
+ * at 50 us). */
+#define RUNNEXT_GRACE_NS 50000
+
 /* co.c */
 void weft_co_exited(struct weft_co *co);
 void weft_co_abandon_all(void);
@@ -261,14 +271,16 @@ static struct weft_co *runq_steal(weft_worker_t *w, weft_worker_t *victim)
                 /* Go's runqgrab: a busy victim is about to run its
                  * run-next coroutine itself (the partner it just woke);
                  * stealing it would turn every ping-pong hop into a
-                 * cross-core wake-up.  Give it ~3 us first. */
+                 * cross-core wake-up.  Give it RUNNEXT_GRACE_NS first,
+                 * and leave it as soon as the victim switches. */
                 if (atomic_load_explicit(&victim->in_co, memory_order_relaxed)) {
                     uint64_t sw = atomic_load_explicit(&victim->switches, memory_order_relaxed);
-                    int64_t until = weft_now() + 3000;
-                    while (weft_now() < until)
+                    int64_t until = weft_now() + RUNNEXT_GRACE_NS;
+                    do {
                         weft_os_yield(); /* see spin_for_work */
-                    if (atomic_load_explicit(&victim->switches, memory_order_relaxed) != sw)
-                        return NULL;
+                        if (atomic_load_explicit(&victim->switches, memory_order_relaxed) != sw)
+                            return NULL;
+                    } while (weft_now() < until);
                 }
                 return atomic_exchange(&victim->runnext, NULL);
             }
