@@ -202,6 +202,10 @@ WEFT_JNI_EXPORT int64_t weft_jni_chan_len(int64_t ch);
 WEFT_JNI_EXPORT int64_t weft_jni_chan_cap(int64_t ch);
 WEFT_JNI_EXPORT int64_t weft_jni_chan_elem_size(int64_t ch);
 WEFT_JNI_EXPORT int weft_jni_chan_is_closed(int64_t ch);
+/* Parties queued on ch's send (dir 1, WEFT_SEND) or receive (2, WEFT_RECV)
+ * queue, select cases included: for tests that must wait until another
+ * thread has blocked, instead of sleeping and hoping. */
+WEFT_JNI_EXPORT int64_t weft_jni_chan_queued(int64_t ch, int dir);
 /* Send value (8-byte channels; record channels: the bytes set with
  * op_set_bytes, value ignored) / receive into op.  may_block 0: try only
  * (WEFT_JNI_EAGAIN).  Packed: OK, ECLOSED, EAGAIN, PARKED. */

@@ -182,6 +182,13 @@ int weft_jni_chan_is_closed(int64_t ch)
     return weft_chan_is_closed(H(weft_chan_t, ch));
 }
 
+int64_t weft_jni_chan_queued(int64_t ch, int dir)
+{
+    if (!ch || (dir != WEFT_SEND && dir != WEFT_RECV))
+        return WEFT_EINVAL;
+    return (int64_t)weft_chan_queued(H(weft_chan_t, ch), dir);
+}
+
 int64_t weft_jni_chan_send(int64_t op, int64_t ch, int64_t value, int may_block, int64_t token)
 {
     weft_ext_t *x = H(weft_ext_t, op);

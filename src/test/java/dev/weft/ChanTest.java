@@ -30,7 +30,7 @@ public class ChanTest {
                 throw new RuntimeException(e);
             }
         });
-        Thread.sleep(50);
+        Blocked.senders(ch, 1);
         assertFalse(sent.get(), "send returned before anyone received");
         assertEquals(ch.recv(), "x");
         s.join();
@@ -61,7 +61,7 @@ public class ChanTest {
         for (int i = 0; i < 10; i++) {
             rs.add(Weft.go(ch::recvOk));
         }
-        Thread.sleep(50);
+        Blocked.receivers(ch, 10);
         ch.close();
         for (Coroutine<Optional<String>> r : rs) {
             assertEquals(r.join(), Optional.empty());
@@ -129,7 +129,7 @@ public class ChanTest {
                 assertFalse(e instanceof CancelledException);
             }
         });
-        Thread.sleep(30);
+        Blocked.receivers(ch, 1);
         t.interrupt();
         t.join();
         Coroutine<Void> c = Weft.go(() -> {
@@ -141,7 +141,7 @@ public class ChanTest {
             }
             fail("sent");
         });
-        Thread.sleep(30);
+        Blocked.senders(ch, 1);
         c.cancel();
         c.join();
         assertNull(ch.tryRecv(), "a cancelled send must not leave its value behind");

@@ -34,7 +34,7 @@ public class SelectTest {
         Chan<String> out = Chan.make();
         Weft.go(() -> {
             try {
-                Thread.sleep(20);
+                Blocked.receivers(in, 1); // the select below parked first
                 in.send("hello");
             } catch (InterruptedException e) {
                 throw new RuntimeException(e);
@@ -98,7 +98,7 @@ public class SelectTest {
                 got.set(-1);
             }
         });
-        Thread.sleep(30);
+        Blocked.receivers(ch, 1);
         t.interrupt();
         t.join();
         assertEquals(got.get(), -1);
