@@ -3,6 +3,10 @@ package dev.weft;
 import dev.weft.jni.WeftJni;
 
 import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +50,17 @@ public final class Select {
     }
 
     private final List<Case> cases = new ArrayList<>();
+    /*
+     * The native call's arguments, in direct buffers kept across runs:
+     * passed as Java arrays, JNI copied each one into a fresh malloc'd
+     * block and back on every run (HotSpot's Get<Type>ArrayElements
+     * copies), three per select; a direct buffer is passed by address.
+     * Rebuilt when cases were added since (cases are never removed).
+     */
+    private LongBuffer chanArg;
+    private IntBuffer dirArg;
+    private LongBuffer valueArg;
+    private int argCases = -1;
     private Duration timeout;
     private Runnable onTimeout;
     private Runnable onDefault;
@@ -209,6 +224,18 @@ public final class Select {
         return this;
     }
 
+    private void buildArgs(int n) {
+        chanArg = ByteBuffer.allocateDirect(n * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+        dirArg = ByteBuffer.allocateDirect(n * Integer.BYTES).order(ByteOrder.nativeOrder()).asIntBuffer();
+        valueArg = ByteBuffer.allocateDirect(n * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+        for (int i = 0; i < n; i++) {
+            Case c = cases.get(i);
+            chanArg.put(i, c.chan().handle);
+            dirArg.put(i, c.isSend() ? 1 : 2);
+        }
+        argCases = n;
+    }
+
     /**
      * Waits for one case, performs it and runs its action (on this thread).
      *
@@ -236,22 +263,18 @@ public final class Select {
             }
             return;
         }
-        long[] chans = new long[n];
-        int[] dirs = new int[n];
-        long[] values = new long[n];
-        for (int i = 0; i < n; i++) {
-            Case c = cases.get(i);
-            chans[i] = c.chan().handle;
-            dirs[i] = c.isSend() ? 1 : 2;
+        if (argCases != n) {
+            buildArgs(n);
         }
+        LongBuffer values = valueArg;
         for (int i = 0; i < n; i++) {
-            values[i] = cases.get(i).prepare();
+            values.put(i, cases.get(i).prepare());
         }
         Parking.Waiter w = Parking.waiter();
         int fired = -1;
         int r;
         try {
-            r = Parking.status(WeftJni.weft_jni_select(w.op, n, chans, dirs, values, onDefault != null ? 1 : 0, w.token));
+            r = Parking.status(WeftJni.weft_jni_select(w.op, n, chanArg, dirArg, values, onDefault != null ? 1 : 0, w.token));
             if (r == Parking.PARKED) {
                 r = Parking.await(w, deadline, true);
             }
@@ -261,7 +284,7 @@ public final class Select {
         } finally {
             for (int i = 0; i < n; i++) {
                 if (i != fired && cases.get(i).isSend()) {
-                    cases.get(i).unprepare(values[i]);
+                    cases.get(i).unprepare(values.get(i));
                 }
             }
             for (Case c : cases) {
