@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -27,53 +28,101 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Coroutine<T> {
     private static final AtomicLong IDS = new AtomicLong();
-    private static final ThreadLocal<Coroutine<?>> CURRENT = new ThreadLocal<>();
     private static final System.Logger LOG = System.getLogger("dev.weft");
+    /**
+     * The cancelled coroutines still running, by thread: what
+     * {@link #interruptedOrCancelled()} looks up. A map of the few
+     * cancelled ones instead of a ThreadLocal set by every coroutine: a
+     * ThreadLocal costs each spawn a ThreadLocalMap and a WeakReference
+     * entry for the GC to process. An entry is removed by whichever of
+     * {@link #cancel()} and the body's end comes second (see there).
+     */
+    private static final ConcurrentHashMap<Thread, Coroutine<?>> CANCELLED = new ConcurrentHashMap<>();
 
     private final long id;
-    private final String name;
+    /** null until asked for, for an unnamed coroutine whose thread is named by {@link #threadName} */
+    private String name;
     private final Thread thread;
-    private final Outcome<T> outcome;
+    /** the body, one of the two; cleared when it has run */
+    private Callable<T> callable;
+    private Runnable runnable;
+    // written by the coroutine before done; read after done or after joining its thread
+    private T result;
+    private Throwable failure;
+    /** set if the body failed with anything but a CancelledException */
+    private Unjoined unjoined;
+    private volatile boolean done;
+    private volatile boolean cancelled;
 
-    /** What the body produced; kept apart from the handle for the Cleaner. */
-    private static final class Outcome<T> {
+    /**
+     * The report of a failure nobody joined: registered with the Cleaner
+     * when (and only when) the body fails, so a spawn that succeeds costs
+     * the Cleaner nothing (a PhantomReference per spawn was most of the
+     * garbage collector's work in a spawn loop). It must not refer to the
+     * Coroutine, whose unreachability it waits for.
+     */
+    private static final class Unjoined implements Runnable {
         final String label;
-        volatile boolean done;
+        final Throwable failure;
         volatile boolean observed;
-        volatile boolean cancelled;
-        T result;
-        Throwable failure;
 
-        Outcome(String label) {
+        Unjoined(String label, Throwable failure) {
             this.label = label;
+            this.failure = failure;
         }
 
-        void reportIfUnobserved() {
-            Throwable f = failure;
-            if (done && f != null && !observed && !(f instanceof CancelledException)) {
-                LOG.log(Level.WARNING, "coroutine " + label + " failed and was never joined", f);
+        @Override
+        public void run() {
+            if (!observed) {
+                LOG.log(Level.WARNING, "coroutine " + label + " failed and was never joined", failure);
             }
         }
     }
 
-    private Coroutine(String name, Callable<T> body) {
+    private Coroutine(String name, Callable<T> callable, Runnable runnable) {
         Parking.ensureStarted();
-        this.id = IDS.incrementAndGet();
-        this.name = name != null ? name : "coroutine-" + id;
-        Outcome<T> out = new Outcome<>("#" + id + " \"" + this.name + "\"");
-        this.outcome = out;
-        this.thread = Thread.ofVirtual().name(this.name).unstarted(() -> {
-            CURRENT.set(this);
-            try {
-                out.result = body.call();
-            } catch (Throwable t) {
-                out.failure = t;
-            } finally {
-                CURRENT.remove();
-                out.done = true;
+        long id = IDS.incrementAndGet();
+        this.id = id;
+        this.name = name;
+        this.callable = callable;
+        this.runnable = runnable;
+        this.thread = Thread.ofVirtual().name(name != null ? name : threadName(id)).unstarted(this::body);
+    }
+
+    private static String threadName(long id) {
+        return "coroutine-" + id;
+    }
+
+    /** What the coroutine's thread runs. */
+    private void body() {
+        try {
+            Callable<T> c = callable;
+            if (c != null) {
+                callable = null;
+                result = c.call();
+            } else {
+                Runnable r = runnable;
+                runnable = null;
+                r.run();
             }
-        });
-        Parking.CLEANER.register(this, out::reportIfUnobserved);
+        } catch (Throwable t) {
+            failure = t;
+            if (!(t instanceof CancelledException)) {
+                Unjoined u = new Unjoined(label(), t);
+                unjoined = u;
+                // this handle is reachable here (we are running its method)
+                Parking.CLEANER.register(this, u);
+            }
+        } finally {
+            done = true;
+            // cancel() wrote cancelled, put, then reads done; we wrote done,
+            // then read cancelled (all in one total order): if cancel() read
+            // done false, its put came before our read of cancelled, which
+            // sees true, and we remove; if it read done true, it removes.
+            if (cancelled) {
+                CANCELLED.remove(thread);
+            }
+        }
     }
 
     /**
@@ -81,7 +130,15 @@ public final class Coroutine<T> {
      */
     static <T> Coroutine<T> start(String name, Callable<T> body) {
         Objects.requireNonNull(body, "body is null");
-        Coroutine<T> c = new Coroutine<>(name, body);
+        Coroutine<T> c = new Coroutine<>(name, body, null);
+        c.thread.start();
+        return c;
+    }
+
+    /** Starts {@code body} in a new coroutine (see {@link Weft#go(Runnable)}). */
+    static Coroutine<Void> start(String name, Runnable body) {
+        Objects.requireNonNull(body, "body is null");
+        Coroutine<Void> c = new Coroutine<>(name, null, body);
         c.thread.start();
         return c;
     }
@@ -120,11 +177,7 @@ public final class Coroutine<T> {
          * @return the started coroutine
          */
         public Coroutine<Void> start(Runnable body) {
-            Objects.requireNonNull(body, "body is null");
-            return Coroutine.start(name, () -> {
-                body.run();
-                return null;
-            });
+            return Coroutine.start(name, body);
         }
 
         /**
@@ -154,7 +207,17 @@ public final class Coroutine<T> {
      * @return this coroutine's name
      */
     public String name() {
-        return name;
+        String n = name;
+        if (n == null) {
+            n = threadName(id); // the same as its thread's (racy: any thread computes the same)
+            name = n;
+        }
+        return n;
+    }
+
+    /** For messages: {@code #ID "NAME"}. */
+    private String label() {
+        return "#" + id + " \"" + name() + "\"";
     }
 
     /**
@@ -163,7 +226,7 @@ public final class Coroutine<T> {
      * @return true once the body has returned or thrown
      */
     public boolean isDone() {
-        return outcome.done;
+        return done;
     }
 
     /**
@@ -172,7 +235,7 @@ public final class Coroutine<T> {
      * @return true if {@link #cancel()} was called
      */
     public boolean isCancelled() {
-        return outcome.cancelled;
+        return cancelled;
     }
 
     /**
@@ -181,7 +244,11 @@ public final class Coroutine<T> {
      * {@link CancelledException}. Does not wait; idempotent.
      */
     public void cancel() {
-        outcome.cancelled = true;
+        cancelled = true;
+        CANCELLED.put(thread, this);
+        if (done) {
+            CANCELLED.remove(thread); // see body()
+        }
         thread.interrupt();
     }
 
@@ -212,46 +279,49 @@ public final class Coroutine<T> {
         Objects.requireNonNull(timeout, "timeout is null");
         checkNotSelf();
         if (!thread.join(timeout.isNegative() ? Duration.ZERO : timeout)) {
-            throw new TimeoutException("coroutine " + outcome.label + " still running after " + timeout);
+            throw new TimeoutException("coroutine " + label() + " still running after " + timeout);
         }
         return outcome();
     }
 
     private void checkNotSelf() {
         if (Thread.currentThread() == thread) {
-            throw new IllegalStateException("coroutine " + outcome.label + " cannot join itself");
+            throw new IllegalStateException("coroutine " + label() + " cannot join itself");
         }
     }
 
+    /** After the thread ended (joined: its writes are visible). */
     private T outcome() {
-        outcome.observed = true;
-        Throwable f = outcome.failure;
+        Throwable f = failure();
         if (f != null) {
-            throw new CoroutineException("coroutine " + outcome.label + " failed: " + f, f);
+            throw new CoroutineException("coroutine " + label() + " failed: " + f, f);
         }
-        return outcome.result;
+        return result;
     }
 
-    /** Failure seen by join, for Scope (null if none). */
+    /** Failure seen by join, for Scope (null if none); its thread has ended. */
     Throwable failure() {
-        outcome.observed = true;
-        return outcome.failure;
+        Unjoined u = unjoined;
+        if (u != null) {
+            u.observed = true;
+        }
+        return failure;
     }
 
     Thread thread() {
         return thread;
     }
 
-    /** The coroutine running on this thread, or null. */
-    static Coroutine<?> current() {
-        return CURRENT.get();
+    /** True while this coroutine is one of {@link #CANCELLED} (for tests). */
+    boolean trackedAsCancelled() {
+        return CANCELLED.get(thread) == this;
     }
 
     /** What a blocking operation interrupted in this thread throws. */
     static InterruptedException interruptedOrCancelled() {
-        Coroutine<?> c = CURRENT.get();
-        if (c != null && c.outcome.cancelled) {
-            return new CancelledException("coroutine " + c.outcome.label + " was cancelled");
+        Coroutine<?> c = CANCELLED.get(Thread.currentThread());
+        if (c != null) {
+            return new CancelledException("coroutine " + c.label() + " was cancelled");
         }
         return new InterruptedException();
     }

@@ -45,7 +45,7 @@ public final class Weft {
      * @return the coroutine
      */
     public static Coroutine<Void> go(Runnable body) {
-        return Coroutine.builder().start(body);
+        return Coroutine.start(null, body);
     }
 
     /**
@@ -57,7 +57,7 @@ public final class Weft {
      * @return the coroutine
      */
     public static <T> Coroutine<T> go(java.util.concurrent.Callable<T> body) {
-        return Coroutine.builder().start(body);
+        return Coroutine.start(null, body);
     }
 
     /**

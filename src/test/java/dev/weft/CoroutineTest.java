@@ -38,6 +38,87 @@ public class CoroutineTest {
     }
 
     @Test(timeOut = 30_000)
+    public void anUnnamedCoroutineIsNamedLikeItsThread() throws Exception {
+        Coroutine<String> c = Weft.go(() -> Thread.currentThread().getName());
+        assertEquals(c.join(), c.name());
+        assertEquals(c.name(), "coroutine-" + c.id());
+        Coroutine<String> named = Coroutine.builder().name("worker").start(() -> Thread.currentThread().getName());
+        assertEquals(named.join(), "worker");
+        Coroutine<Void> r = Coroutine.builder().name("runnable").start(() -> { });
+        assertEquals(r.join(), null);
+        assertEquals(r.thread().getName(), "runnable");
+    }
+
+    @Test(timeOut = 30_000)
+    public void aFailureNobodyJoinsIsLoggedOnceTheHandleIsGarbage() throws Exception {
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.weft"); // held: JUL keeps loggers weakly
+        java.util.concurrent.CountDownLatch logged = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord rec) {
+                if (rec.getMessage().contains("\"unjoined-failure\"") && rec.getMessage().contains("never joined")) {
+                    thrown.set(rec.getThrown());
+                    logged.countDown();
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        jul.addHandler(h);
+        try {
+            Coroutine<Object> c = Coroutine.builder().name("unjoined-failure").start(() -> {
+                throw new IllegalStateException("nobody looks");
+            });
+            c.thread().join(); // waits without observing the failure
+            c = null;
+            while (!logged.await(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                System.gc(); // until the handle is collected and the Cleaner has run
+            }
+            assertTrue(thrown.get() instanceof IllegalStateException);
+        } finally {
+            jul.removeHandler(h);
+        }
+    }
+
+    @Test(timeOut = 30_000)
+    public void cancelWakesABlockedOpAndForgetsTheCoroutineOnceEnded() throws Exception {
+        Chan<Integer> never = Chan.make();
+        Coroutine<Boolean> blocked = Weft.go(() -> {
+            try {
+                never.recv();
+                return false;
+            } catch (CancelledException e) {
+                return true;
+            }
+        });
+        Coroutine<Void> finished = Weft.go(() -> { });
+        finished.join();
+        finished.cancel(); // after its end: nothing to wake, nothing kept
+        assertTrue(finished.isCancelled());
+        assertTrue(!finished.trackedAsCancelled());
+        blocked.cancel();
+        assertEquals(blocked.join(), Boolean.TRUE);
+        Coroutine<Void> interruptedOnly = Weft.go(() -> {
+            Thread.currentThread().interrupt(); // a plain interrupt is not a cancel
+            try {
+                never.recv();
+                throw new AssertionError("recv returned");
+            } catch (CancelledException e) {
+                throw new AssertionError("a plain interrupt became a cancel", e);
+            } catch (InterruptedException e) {
+                // expected
+            }
+        });
+        interruptedOnly.join();
+        assertTrue(!finished.trackedAsCancelled() && !blocked.trackedAsCancelled());
+    }
+
+    @Test(timeOut = 30_000)
     public void aCoroutineCannotJoinItself() throws Exception {
         Coroutine<?>[] self = new Coroutine<?>[1];
         Chan<Boolean> go = Chan.make(1);
