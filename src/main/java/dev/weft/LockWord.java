@@ -16,18 +16,15 @@ import java.lang.System.Logger.Level;
  * and an unlock that finds waiters (state 2) hands over through JNI.
  */
 abstract class LockWord {
-    /** What an address becomes for {@link #tryLock} and {@link #tryUnlock}. */
-    abstract Object bind(long mutexHandle);
-
     /** One try to take it; true if the caller now holds the mutex. */
-    abstract boolean tryLock(Object word, long mutexHandle);
+    abstract boolean tryLock(long mutexHandle);
 
     /**
      * One try to release it when nobody needs waking; false if the
      * caller must unlock through JNI (a waiter to wake or hand over to,
      * or a lost race).
      */
-    abstract boolean tryUnlock(Object word);
+    abstract boolean tryUnlock(long mutexHandle);
 
     static final LockWord IMPL = load();
 
@@ -46,17 +43,12 @@ abstract class LockWord {
     /** The JNI form: every uncontended lock and unlock is one JNI call. */
     private static final class Jni extends LockWord {
         @Override
-        Object bind(long mutexHandle) {
-            return null;
-        }
-
-        @Override
-        boolean tryLock(Object word, long mutexHandle) {
+        boolean tryLock(long mutexHandle) {
             return WeftJni.weft_jni_mutex_trylock(mutexHandle) == WeftJni.WEFT_JNI_OK;
         }
 
         @Override
-        boolean tryUnlock(Object word) {
+        boolean tryUnlock(long mutexHandle) {
             return false;
         }
     }

@@ -26,8 +26,8 @@ public final class Mutex implements Lock {
     private static final LockWord WORD = LockWord.IMPL;
 
     final NativeSync sync;
-    /** the native state word, as LockWord binds it */
-    private final Object word;
+    /** sync.handle: the address of the native state word */
+    private final long word;
     /**
      * The holder, for the reentrancy and ownership checks. Plain: a
      * thread only ever compares it with itself, and it reads its own last
@@ -41,7 +41,7 @@ public final class Mutex implements Lock {
     public Mutex() {
         Parking.ensureStarted();
         sync = new NativeSync(this, WeftJni.weft_jni_mutex_new(), "mutex", WeftJni::weft_jni_mutex_free);
-        word = WORD.bind(sync.handle);
+        word = sync.handle;
     }
 
     private void checkNotHeld() {
@@ -53,7 +53,7 @@ public final class Mutex implements Lock {
     @Override
     public void lock() {
         checkNotHeld();
-        if (!WORD.tryLock(word, sync.handle)) {
+        if (!WORD.tryLock(word)) {
             int r = NativeSync.awaitUninterruptibly(this, (op, tok) -> WeftJni.weft_jni_mutex_lock(op, sync.handle, tok));
             if (r != WeftJni.WEFT_JNI_OK) {
                 throw new WeftException("Mutex.lock", r);
@@ -76,7 +76,7 @@ public final class Mutex implements Lock {
     @Override
     public boolean tryLock() {
         checkNotHeld();
-        if (WORD.tryLock(word, sync.handle)) {
+        if (WORD.tryLock(word)) {
             owner = Thread.currentThread();
             return true;
         }
@@ -106,7 +106,7 @@ public final class Mutex implements Lock {
 
     private boolean acquire(long deadline) throws InterruptedException {
         int r = WeftJni.WEFT_JNI_OK;
-        if (!WORD.tryLock(word, sync.handle)) {
+        if (!WORD.tryLock(word)) {
             r = NativeSync.await(this, (op, tok) -> WeftJni.weft_jni_mutex_lock(op, sync.handle, tok), deadline, true);
         }
         if (r == WeftJni.WEFT_JNI_ETIMEDOUT) {
