@@ -18,7 +18,8 @@
  *   M_WOKEN     a waiter was taken off the queue and told to retry
  *               (WEFT_WAKE_RETRY); until it has, unlocks wake nobody
  *               else (one waiter at a time competes, as in Go).  Set by
- *               the unlocker, cleared by that waiter, both under m->lock.
+ *               the unlocker under m->lock; cleared by that waiter,
+ *               under m->lock or, once it holds m, by spin_woken.
  *   M_STARVING  hand-off mode: newcomers may not take a free-looking
  *               mutex (it is never free in this mode: unlock hands it
  *               over).  Entered when the first waiter has been queued
@@ -75,6 +76,10 @@ int64_t weft_mutex_starve_ns = 1000000;
 #define MUTEX_SPINS 4
 #define MUTEX_SPIN_PAUSES 30
 
+/* Tries of an external waiter woken to compete (WEFT_WAKE_RETRY) on the
+ * word itself, before it competes under m->lock; see spin_woken. */
+#define MUTEX_WOKEN_SPINS 64
+
 static struct weft_mutex *impl(weft_mutex_t *m)
 {
     return (struct weft_mutex *)(void *)m;
@@ -104,6 +109,43 @@ static inline int try_barge(struct weft_mutex *m)
         if (atomic_compare_exchange_weak_explicit(&m->state, &s, s | M_LOCKED,
                                                   memory_order_acquire, memory_order_relaxed))
             return 1;
+    return 0;
+}
+
+/* The woken waiter's spin (Go's: a woken goroutine spins before it
+ * queues again).  While it looks, M_WOKEN stays set, so unlocks release
+ * on their fast path and wake nobody else.  Without it, a holder that
+ * releases and re-takes m in a loop (normal mode's point: a running
+ * thread keeps the lock it just released) made its woken waiter lose
+ * the retry under m->lock almost every time and queue again, and the
+ * holder's next unlock had to wake it again: one slow unlock, retry and
+ * re-queue per ~20 lock operations with 4-64 Java threads on one Mutex.
+ * An external waiter runs this inside its result call (a JNI call from a
+ * virtual thread): at most MUTEX_WOKEN_SPINS x MUTEX_SPIN_PAUSES pauses,
+ * some tens of microseconds, on its carrier.
+ *
+ * Takes m by the barging CAS (never in starvation mode) and then clears
+ * M_WOKEN without m->lock.  That is safe because we hold m: the only
+ * plain stores to m->state are the holder's (unlock's slow path), every
+ * other writer uses a CAS or fetch-and, so neither our clear nor theirs
+ * can be lost.  M_WAITERS stays as it is, even if we were the last one
+ * queued: a stale M_WAITERS only sends the next unlock down its slow
+ * path, which finds the queue empty and clears it.  1: m is ours. */
+static int spin_woken(struct weft_mutex *m)
+{
+    for (int i = 0; i < MUTEX_WOKEN_SPINS; i++) {
+        int s = atomic_load_explicit(&m->state, memory_order_relaxed);
+        if (s & M_STARVING)
+            return 0; /* handed over in order now: queue under m->lock */
+        if (!(s & M_LOCKED) &&
+            atomic_compare_exchange_weak_explicit(&m->state, &s, s | M_LOCKED,
+                                                  memory_order_acquire, memory_order_relaxed)) {
+            atomic_fetch_and_explicit(&m->state, ~M_WOKEN, memory_order_relaxed);
+            return 1;
+        }
+        for (int j = 0; j < MUTEX_SPIN_PAUSES; j++)
+            weft_cpu_relax();
+    }
     return 0;
 }
 
@@ -217,10 +259,13 @@ int weft_mutex_lock_ext(struct weft_mutex *m, weft_waiter_t *w)
     return WEFT_EXT_PARKED;
 }
 
-/* An external waiter woken with WEFT_WAKE_RETRY: take m (WEFT_OK) or
- * queue w again at the front, pending once more (WEFT_EXT_PARKED). */
+/* An external waiter woken with WEFT_WAKE_RETRY: take m (WEFT_OK; by
+ * spin_woken, or under m->lock) or queue w again at the front, pending
+ * once more (WEFT_EXT_PARKED). */
 int weft_mutex_retry_ext(struct weft_mutex *m, weft_waiter_t *w)
 {
+    if (spin_woken(m))
+        return WEFT_OK;
     weft_spin_lock(&m->lock);
     if (take_or_announce(m, 1, w->since)) {
         weft_spin_unlock(&m->lock);
