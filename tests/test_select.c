@@ -528,7 +528,7 @@ static void mpmc(size_t cap, int nprod, int ncons, int threads)
     atomic_store(&M.sum, 0);
     int64_t total = (int64_t)nprod * PER_PRODUCER;
     M.seen = calloc((size_t)total, 1);
-    pthread_t pt[MAXP], ct[MAXP];
+    pthread_t pt[MAXP] = {0}, ct[MAXP] = {0}; /* = {0}: gcc -O2 cannot see the i < threads pairing */
     weft_co_t *pc[MAXP], *cc[MAXP];
     /* consumers: i < threads are plain threads; every third is a plain
      * receiver, the rest select */
