@@ -214,6 +214,35 @@ WEFT_TEST(abort_after_completion_loses_and_the_value_is_kept)
     weft_shutdown();
 }
 
+/* Java's Parking may learn a channel operation's outcome from the thread
+ * that completed it and never ask for the result: the next operation on
+ * the op record (or freeing it) finishes the settled one.  An operation
+ * still queued, or settled some other way than by its channel, does not
+ * count as finished. */
+WEFT_TEST(a_settled_channel_op_needs_no_result_call_before_the_next)
+{
+    jt_init(2);
+    int64_t ch = weft_jni_chan_make(8, 0);
+    int64_t m = weft_jni_mutex_new();
+    CHECK_EQ_INT(unpack(weft_jni_chan_recv(jt[0].op, ch, 1, tok(0))), WEFT_JNI_PARKED);
+    /* still queued: no second operation on this record */
+    CHECK_EQ_INT(unpack(weft_jni_chan_recv(jt[0].op, ch, 1, tok(0))), WEFT_JNI_EBUSY);
+    CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[1].op, ch, 11, 1, tok(1))), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_op_value(jt[0].op), 11);
+    /* settled by the send: a mutex lock may start on the record at once */
+    CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[0].op, m, tok(0))), WEFT_JNI_OK);
+    CHECK_EQ_INT(unpack(weft_jni_mutex_unlock(m)), WEFT_JNI_OK);
+    /* and a send settled by a receiver, then freeing the record */
+    CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[0].op, ch, 12, 1, tok(0))), WEFT_JNI_PARKED);
+    CHECK_EQ_INT(unpack(weft_jni_chan_recv(jt[1].op, ch, 1, tok(1))), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_op_value(jt[1].op), 12);
+    CHECK_EQ_INT(weft_jni_op_free(jt[0].op), WEFT_JNI_OK);
+    jt[0].op = 0;
+    CHECK_EQ_INT(weft_jni_mutex_free(m), WEFT_JNI_OK);
+    weft_jni_chan_release(ch);
+    weft_shutdown();
+}
+
 WEFT_TEST(close_wakes_every_parked_java_receiver)
 {
     jt_init(4);

@@ -203,11 +203,13 @@ weft_ext_t *weft_ext_new(size_t elem_bytes, int max_cases)
     return x;
 }
 
+static int idle(weft_ext_t *x);
+
 int weft_ext_free(weft_ext_t *x)
 {
     if (!x)
         return WEFT_EINVAL;
-    if (x->op != EXT_IDLE)
+    if (!idle(x))
         return WEFT_EBUSY;
     free(x);
     return WEFT_OK;
@@ -243,6 +245,29 @@ static void arm(weft_ext_t *x, const char *what, void *obj, int64_t token)
     x->sel.n = 0; /* not a select (weft_ext_select sets it after this) */
 }
 
+static int settled_state(int s)
+{
+    return s != WEFT_WAIT_PENDING && s != WEFT_WAIT_CLAIMED;
+}
+
+/* Owner only: x may start an operation (or be freed).  Besides IDLE, a
+ * channel send or receive that a partner or a close has settled counts:
+ * its waker took it off the queue and weft_ext_result would only turn
+ * the state into a status.  Java's Parking hands that status (and the
+ * value) over from the completing Java thread and skips the call, so the
+ * next operation finishes this one here. */
+static int idle(weft_ext_t *x)
+{
+    if (x->op == EXT_IDLE)
+        return 1;
+    if ((x->op == EXT_CHAN_SEND || x->op == EXT_CHAN_RECV) &&
+        settled_state(atomic_load_explicit(&x->w.state, memory_order_acquire))) {
+        x->op = EXT_IDLE;
+        return 1;
+    }
+    return 0;
+}
+
 /* x queued (r == WEFT_EXT_PARKED) or done with at once */
 static int started(weft_ext_t *x, int op, int r)
 {
@@ -254,7 +279,7 @@ static int started(weft_ext_t *x, int op, int r)
     do {                                                                      \
         if (!(x) || (token) <= 0)                                             \
             return WEFT_EINVAL;                                               \
-        if ((x)->op != EXT_IDLE)                                              \
+        if (!idle(x))                                                         \
             return WEFT_EBUSY;                                                \
     } while (0)
 
@@ -353,11 +378,6 @@ int weft_ext_cond_wait(weft_ext_t *x, struct weft_cond *c, weft_mutex_t *m, int6
 }
 
 /* ---- steps 2 and 3 ---------------------------------------------------------- */
-
-static int settled_state(int s)
-{
-    return s != WEFT_WAIT_PENDING && s != WEFT_WAIT_CLAIMED;
-}
 
 int weft_ext_settled(const weft_ext_t *x)
 {

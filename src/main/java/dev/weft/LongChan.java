@@ -96,7 +96,7 @@ public final class LongChan {
         Parking.Waiter w = Parking.waiter();
         int r = core.recv(this, w, Long.MAX_VALUE, true);
         if (r == WeftJni.WEFT_JNI_OK) {
-            return OptionalLong.of(WeftJni.weft_jni_op_value(w.op));
+            return OptionalLong.of(NativeChan.value(w));
         }
         if (r == WeftJni.WEFT_JNI_ECLOSED) {
             return OptionalLong.empty();
@@ -119,7 +119,7 @@ public final class LongChan {
             throw new AssertionError(e);
         }
         if (r == WeftJni.WEFT_JNI_OK) {
-            return OptionalLong.of(WeftJni.weft_jni_op_value(w.op));
+            return OptionalLong.of(NativeChan.value(w));
         }
         if (r == WeftJni.WEFT_JNI_ECLOSED) {
             throw new ChanClosedException("receive from a closed channel");

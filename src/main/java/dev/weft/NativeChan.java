@@ -53,22 +53,38 @@ final class NativeChan {
     /** Sends an 8-byte element; a native status (OK, ECLOSED, EAGAIN, ETIMEDOUT). */
     int send(Object owner, long value, long deadline, boolean mayBlock) throws InterruptedException {
         Parking.Waiter w = Parking.waiter();
+        w.waits = Parking.WAITS_SEND;
         try {
-            int r = Parking.status(WeftJni.weft_jni_chan_send(w.op, handle, value, mayBlock ? 1 : 0, w.token));
+            int r = Parking.handOver(WeftJni.weft_jni_chan_send(w.op, handle, value, mayBlock ? 1 : 0, w.token),
+                    Parking.WAITS_RECV, value);
             return r == Parking.PARKED ? Parking.await(w, deadline, true) : r;
         } finally {
+            w.waits = Parking.WAITS_NONE;
             Reference.reachabilityFence(owner);
         }
     }
 
     /** Receives into the waiter's op record; a native status. */
     int recv(Object owner, Parking.Waiter w, long deadline, boolean mayBlock) throws InterruptedException {
+        w.handed = false;
+        w.waits = elemSize == 8 ? Parking.WAITS_RECV : Parking.WAITS_NONE; // records: no value to hand
         try {
-            int r = Parking.status(WeftJni.weft_jni_chan_recv(w.op, handle, mayBlock ? 1 : 0, w.token));
+            int r = Parking.handOver(WeftJni.weft_jni_chan_recv(w.op, handle, mayBlock ? 1 : 0, w.token),
+                    Parking.WAITS_SEND, 0);
             return r == Parking.PARKED ? Parking.await(w, deadline, true) : r;
         } finally {
+            w.waits = Parking.WAITS_NONE;
             Reference.reachabilityFence(owner);
         }
+    }
+
+    /** The 8-byte element a successful {@link #recv} received. */
+    static long value(Parking.Waiter w) {
+        if (w.handed) {
+            w.handed = false;
+            return w.handValue;
+        }
+        return WeftJni.weft_jni_op_value(w.op);
     }
 
     /** Sends a record (elemSize bytes). */

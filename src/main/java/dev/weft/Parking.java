@@ -85,6 +85,19 @@ final class Parking {
          * that makes its next park return at once.
          */
         volatile boolean parked;
+        /**
+         * The hand-over (see {@link #handOver}): which channel operation
+         * the owner is waiting in ({@link #WAITS_NONE}, {@link #WAITS_SEND},
+         * {@link #WAITS_RECV}), written by the owner before its native call
+         * queues it (that call's lock release orders it for the thread that
+         * completes the operation) and read by that thread.
+         */
+        int waits;
+        /** Written by the thread that completed the wait before it sets delivered; read by the owner after. */
+        int handStatus = NO_HAND;
+        long handValue;
+        /** Owner only: the last wait's outcome came by hand; its value is {@link #handValue}. */
+        boolean handed;
         /** spin budget of the next wait ({@link #spin}); owner only */
         int spins = FIRST_SPINS;
         /** waits since the last probe, while spins is 0; owner only */
@@ -138,6 +151,10 @@ final class Parking {
         if (w == null) {
             return; // cannot happen: a queued op keeps its thread alive
         }
+        deliver(w);
+    }
+
+    private static void deliver(Waiter w) {
         w.delivered = true;
         if (!w.parked) {
             return; // Waiter.parked
@@ -146,6 +163,41 @@ final class Parking {
         if (t != null) {
             LockSupport.unpark(t);
         }
+    }
+
+    static final int WAITS_NONE = 0;
+    static final int WAITS_SEND = 1;
+    static final int WAITS_RECV = 2;
+    static final int NO_HAND = Integer.MIN_VALUE;
+
+    /**
+     * The status of a packed result of a channel send ({@code kind}
+     * WAITS_RECV: it may have completed a waiting receive, with
+     * {@code value}) or receive (WAITS_SEND: a waiting send), after
+     * delivering its token. If that token's thread is waiting in exactly
+     * that kind of channel operation, this call's success was its
+     * success: hand it the outcome (and the value) with the token, so it
+     * need not ask the native op record for them. That spares the woken
+     * thread two native calls and, what costs more, reading two cache
+     * lines the completing thread wrote on the other core (the waiter's
+     * state and the element). A wait completed any other way (a close, a
+     * native coroutine, a select) is delivered as before and asks.
+     */
+    static int handOver(long packed, int kind, long value) {
+        long token = packed >> 16;
+        int r = (short) packed;
+        if (token != 0) {
+            Waiter w = BY_TOKEN.get((int) token);
+            if (w == null) {
+                return r; // cannot happen: a queued op keeps its thread alive
+            }
+            if (r == OK && w.waits == kind) {
+                w.handValue = value;
+                w.handStatus = OK;
+            }
+            deliver(w);
+        }
+        return r;
     }
 
     /** The status of a packed result, after delivering its token. */
@@ -215,6 +267,14 @@ final class Parking {
                 }
             }
             w.delivered = false;
+            int hs = w.handStatus;
+            if (hs != NO_HAND) {
+                // handed over (handOver): the native op record settled and
+                // left its queue; ext.c lets the next operation start on it
+                w.handStatus = NO_HAND;
+                w.handed = true;
+                return hs;
+            }
             int r = WeftJni.weft_jni_op_result(w.op);
             if (r == WeftJni.WEFT_JNI_EAGAIN) {
                 throw new IllegalStateException("weft: token delivered before its operation settled");

@@ -201,4 +201,67 @@ public class ChanTest {
         }
         assertTrue(Slots.size() < 1000, "objects of dead channels still held: " + Slots.size());
     }
+
+    /**
+     * A wait completed by another Java thread's send or receive gets its
+     * outcome handed over (Parking.handOver) and never asks the native op
+     * record, which is left settled: the thread's next operation, of any
+     * kind, must start on that record all the same, and must not see the
+     * handed value (a record channel reads its own bytes).
+     */
+    @Test(timeOut = 60_000)
+    public void operationsAfterHandedOverWaitsStartNormally() throws Exception {
+        Chan<Integer> ping = Chan.make();
+        Chan<Integer> pong = Chan.make();
+        LongChan longs = LongChan.make(0);
+        RecordChan recs = RecordChan.make(8, 0);
+        Mutex m = new Mutex();
+        int rounds = 2000;
+        Coroutine<Integer> echo = Weft.go(() -> {
+            int n = 0;
+            for (int i = 0; i < rounds; i++) {
+                Integer v = ping.recv();
+                pong.send(v);
+                // after a wait that may have been handed over: other kinds
+                switch (i % 4) {
+                    case 0 -> longs.send(v);
+                    case 1 -> recs.send(new byte[] {1, 2, 3, 4, 5, 6, 7, (byte) i});
+                    case 2 -> {
+                        m.lock();
+                        n++;
+                        m.unlock();
+                    }
+                    default -> {
+                        int[] got = {-1};
+                        Select.create().recv(ping, x -> got[0] = x).run();
+                        pong.send(got[0]);
+                    }
+                }
+            }
+            return n;
+        });
+        int locked = 0;
+        for (int i = 0; i < rounds; i++) {
+            ping.send(i);
+            assertEquals(pong.recv(), Integer.valueOf(i));
+            switch (i % 4) {
+                case 0 -> assertEquals(longs.recv(), (long) i);
+                case 1 -> {
+                    byte[] r = recs.recvOrNull();
+                    assertEquals(r, new byte[] {1, 2, 3, 4, 5, 6, 7, (byte) i});
+                }
+                case 2 -> {
+                    m.lock();
+                    locked++;
+                    m.unlock();
+                }
+                default -> {
+                    ping.send(-i);
+                    assertEquals(pong.recv(), Integer.valueOf(-i));
+                }
+            }
+        }
+        assertEquals(echo.join(Duration.ofSeconds(30)), Integer.valueOf(rounds / 4));
+        assertEquals(locked, rounds / 4);
+    }
 }
