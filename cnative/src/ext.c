@@ -245,11 +245,6 @@ static void arm(weft_ext_t *x, const char *what, void *obj, int64_t token)
     x->sel.n = 0; /* not a select (weft_ext_select sets it after this) */
 }
 
-static int settled_state(int s)
-{
-    return s != WEFT_WAIT_PENDING && s != WEFT_WAIT_CLAIMED;
-}
-
 /* Owner only: x may start an operation (or be freed).  Besides IDLE, a
  * channel send or receive that a partner or a close has settled counts:
  * its waker took it off the queue and weft_ext_result would only turn
@@ -261,7 +256,7 @@ static int idle(weft_ext_t *x)
     if (x->op == EXT_IDLE)
         return 1;
     if ((x->op == EXT_CHAN_SEND || x->op == EXT_CHAN_RECV) &&
-        settled_state(atomic_load_explicit(&x->w.state, memory_order_acquire))) {
+        weft_wait_settled(atomic_load_explicit(&x->w.state, memory_order_acquire))) {
         x->op = EXT_IDLE;
         return 1;
     }
@@ -381,7 +376,7 @@ int weft_ext_cond_wait(weft_ext_t *x, struct weft_cond *c, weft_mutex_t *m, int6
 
 int weft_ext_settled(const weft_ext_t *x)
 {
-    return settled_state(atomic_load_explicit(&((weft_ext_t *)x)->w.state, memory_order_acquire));
+    return weft_wait_settled(atomic_load_explicit(&((weft_ext_t *)x)->w.state, memory_order_acquire));
 }
 
 int weft_ext_abort(weft_ext_t *x, int reason)
@@ -426,7 +421,7 @@ int weft_ext_result(weft_ext_t *x)
     if (!x || x->op == EXT_IDLE)
         return WEFT_EINVAL;
     int s = atomic_load_explicit(&x->w.state, memory_order_acquire);
-    if (!settled_state(s))
+    if (!weft_wait_settled(s))
         return WEFT_EAGAIN;
     int r;
     if (x->op == EXT_MUTEX && s == WEFT_WAKE_RETRY) {

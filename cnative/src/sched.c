@@ -71,7 +71,8 @@ enum { POST_NONE, POST_YIELD, POST_PARK, POST_EXIT };
  * after 10 ms; without preemption a count does the same. */
 #define RUNNEXT_STREAK 64
 
-/* How long a thief leaves a busy worker's run-next alone (runq_steal).
+/* How long a thief leaves a busy worker's run-next alone (runq_steal;
+ * it sleeps that long, and the kernel's timer slack may add ~50 us).
  * Go waits usleep(3), which the kernel's timer slack makes ~50 us; 3 us
  * taken literally was too short: a consumer draining a full cap-1024
  * buffer before it parks runs ~16 us with the woken producer in its
@@ -286,18 +287,17 @@ static struct weft_co *runq_steal(weft_worker_t *w, weft_worker_t *victim)
                 /* Go's runqgrab: a busy victim is about to run its
                  * run-next coroutine itself (the partner it just woke);
                  * stealing it would turn every ping-pong hop into a
-                 * cross-core wake-up.  Give it RUNNEXT_GRACE_NS first,
-                 * and leave it as soon as the victim switches.  "Busy" is
+                 * cross-core wake-up.  Sleep RUNNEXT_GRACE_NS, then take
+                 * it only if the victim has not switched since.  Asleep,
+                 * not polling: every read of the victim's run-next line
+                 * costs it a cache miss on its next switch.  "Busy" is
                  * awake, not only inside a coroutine: a victim between
                  * two coroutines is about to take its run-next itself.
-                 * (Testing in_co instead let a thief polling on an idle
-                 * core catch that window every run-next streak and split
-                 * ping-pong pairs: W3u p2 226 ns on a quiet machine.) */
+                 * (Polling through the grace, and testing in_co, which let
+                 * a thief catch that window once per run-next streak and
+                 * split ping-pong pairs, made W3u p2 on a quiet machine
+                 * 226 ns against 123 at p1.) */
                 if (!atomic_load_explicit(&victim->idle, memory_order_relaxed)) {
-                    /* Asleep, not polling: every read of the victim's
-                     * run-next line costs the victim a cache miss on its
-                     * next switch, and polling it through the grace made
-                     * W3u p2 on a quiet machine 226 ns against 123 at p1. */
                     uint64_t sw = atomic_load_explicit(&victim->switches, memory_order_relaxed);
                     nap(RUNNEXT_GRACE_NS);
                     if (atomic_load_explicit(&victim->switches, memory_order_relaxed) != sw)
@@ -493,13 +493,13 @@ static void do_post(weft_worker_t *w)
         int parked = atomic_compare_exchange_strong(&co->park, &s, CO_PARK_PARKED);
         if (unlock)
             weft_spin_unlock(unlock);
-        if (parked && atomic_load(&co->canceled))
-            weft_co_cancel_parked(co); /* weft_cancel may have missed it ("pinning") */
         if (!parked) {
             /* woken before we got here (s == WAKEUP): run it again */
             atomic_store(&co->park, CO_PARK_RUNNING);
             atomic_store_explicit(&co->status, CO_RUNNABLE, memory_order_relaxed);
             runq_put(w, co);
+        } else if (atomic_load(&co->canceled)) {
+            weft_co_cancel_parked(co); /* weft_cancel may have missed it ("pinning") */
         }
         break;
     }

@@ -111,8 +111,7 @@ void weft_waiter_resume(weft_waiter_t *w, int reason)
 
 static int settled(weft_waiter_t *w)
 {
-    int s = atomic_load_explicit(&w->state, memory_order_acquire);
-    return s != WEFT_WAIT_PENDING && s != WEFT_WAIT_CLAIMED;
+    return weft_wait_settled(atomic_load_explicit(&w->state, memory_order_acquire));
 }
 
 int weft_waiter_park(weft_waiter_t *w, weft_spin_t *unlock, int64_t deadline)

@@ -106,6 +106,13 @@ struct weft_waiter {
     weft_timer_t timer;
 };
 
+/* A waiter state that says who won: neither still pending nor claimed by
+ * a waker that is filling the payload. */
+static inline int weft_wait_settled(int state)
+{
+    return state != WEFT_WAIT_PENDING && state != WEFT_WAIT_CLAIMED;
+}
+
 /* Sets kind from the caller: a coroutine if called on one, else a thread. */
 void weft_waiter_init(weft_waiter_t *w, const char *what, void *obj);
 

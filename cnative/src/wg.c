@@ -61,19 +61,27 @@ int weft_wg_done(weft_wg_t *wg)
     return weft_wg_add(wg, -1);
 }
 
+/* Both waits: 0 if the count is already 0 (nothing locked), else 1 with
+ * wg->lock held and the count still not 0, for the caller to queue. */
+static int lock_unless_done(struct weft_wg *wg)
+{
+    if (atomic_load_explicit(&wg->count, memory_order_acquire) == 0)
+        return 0;
+    weft_spin_lock(&wg->lock);
+    if (atomic_load_explicit(&wg->count, memory_order_relaxed) == 0) {
+        weft_spin_unlock(&wg->lock);
+        return 0;
+    }
+    return 1;
+}
+
 int weft_wg_wait_until(weft_wg_t *p, int64_t deadline)
 {
     if (!p)
         return WEFT_EINVAL;
     struct weft_wg *wg = impl(p);
-    if (atomic_load_explicit(&wg->count, memory_order_acquire) == 0)
+    if (!lock_unless_done(wg))
         return WEFT_OK;
-
-    weft_spin_lock(&wg->lock);
-    if (atomic_load_explicit(&wg->count, memory_order_relaxed) == 0) {
-        weft_spin_unlock(&wg->lock);
-        return WEFT_OK;
-    }
     weft_waiter_t w;
     weft_waiter_init(&w, "waitgroup", wg);
     weft_waitq_push(&wg->q, &w);
@@ -89,13 +97,8 @@ int weft_wg_wait_until(weft_wg_t *p, int64_t deadline)
 /* External waiters (wait.h). */
 int weft_wg_wait_ext(struct weft_wg *wg, weft_waiter_t *w)
 {
-    if (atomic_load_explicit(&wg->count, memory_order_acquire) == 0)
+    if (!lock_unless_done(wg))
         return WEFT_OK;
-    weft_spin_lock(&wg->lock);
-    if (atomic_load_explicit(&wg->count, memory_order_relaxed) == 0) {
-        weft_spin_unlock(&wg->lock);
-        return WEFT_OK;
-    }
     weft_waitq_push(&wg->q, w);
     weft_spin_unlock(&wg->lock);
     return WEFT_EXT_PARKED;
