@@ -7,6 +7,10 @@
 
 #include <stdalign.h>
 #include <stdlib.h>
+#include <string.h>
+#if defined(_WIN32)
+#include <malloc.h>
+#endif
 
 enum { EXT_IDLE, EXT_CHAN_SEND, EXT_CHAN_RECV, EXT_SELECT, EXT_MUTEX, EXT_RWLOCK, EXT_SEM,
        EXT_WG, EXT_COND };
@@ -15,8 +19,8 @@ struct weft_ext {
     weft_waiter_t w;              /* first: notify gets &x->w */
     int op;                       /* EXT_*: what x is queued for (IDLE between operations) */
     void *obj;                    /* what it is queued on */
-    int64_t token;
     struct weft_ext *wake_next;   /* the wake queue's link */
+    unsigned char *buf;           /* the element: w.inline_elem if it fits, else elem[] */
 
     int max_cases;
     weft_case_t *cases;           /* max_cases each */
@@ -80,11 +84,19 @@ static void wake_drainer(void)
         weft_parker_unpark(atomic_load(&drain_parker));
 }
 
+/* The owner's token rides in w.token (a Java token is a positive int,
+ * so the round trip through a pointer is exact): notify then reads only
+ * the waiter's first line (wait.h). */
+static int64_t token_of(const weft_ext_t *x)
+{
+    return (int64_t)(intptr_t)x->w.token;
+}
+
 static void notify(weft_waiter_t *w)
 {
     weft_ext_t *x = (weft_ext_t *)w;
     if (direct_on && !direct_tok) {
-        direct_tok = x->token; /* x is not touched again */
+        direct_tok = token_of(x); /* x is not touched again */
         return;
     }
     weft_ext_t *head = atomic_load_explicit(&wake_head, memory_order_relaxed);
@@ -126,7 +138,7 @@ static int take(int64_t *out, int max)
     while (stash && n < max) {
         weft_ext_t *x = stash;
         stash = x->wake_next;
-        out[n++] = x->token; /* read before the owner can see it delivered */
+        out[n++] = token_of(x); /* read before the owner can see it delivered */
     }
     if (n)
         atomic_fetch_sub(&wake_count, n);
@@ -177,6 +189,33 @@ static size_t align_up(size_t n, size_t a)
     return (n + a - 1) & ~(a - 1);
 }
 
+/* 128-aligned and zeroed: a waiter's two hot lines (wait.h) are then one
+ * aligned pair, which the core's adjacent-line prefetch fetches
+ * together. */
+static weft_ext_t *alloc_record(size_t total)
+{
+    total = align_up(total, 128);
+    void *p;
+#if defined(_WIN32)
+    p = _aligned_malloc(total, 128);
+#else
+    if (posix_memalign(&p, 128, total) != 0)
+        p = NULL;
+#endif
+    if (p)
+        memset(p, 0, total);
+    return p;
+}
+
+static void free_record(weft_ext_t *x)
+{
+#if defined(_WIN32)
+    _aligned_free(x);
+#else
+    free(x);
+#endif
+}
+
 weft_ext_t *weft_ext_new(size_t elem_bytes, int max_cases)
 {
     if (elem_bytes > WEFT_CHAN_ELEM_MAX || max_cases < 0 || max_cases > 4096)
@@ -188,10 +227,11 @@ weft_ext_t *weft_ext_new(size_t elem_bytes, int max_cases)
     size_t off_vals = align_up(off_cw + k * sizeof(weft_waiter_t), 16);
     size_t off_orders = off_vals + k * sizeof(int64_t);
     size_t total = off_orders + 2 * k * sizeof(int);
-    weft_ext_t *x = calloc(1, total);
+    weft_ext_t *x = alloc_record(total);
     if (!x)
         return NULL;
     char *base = (char *)x;
+    x->buf = elem_bytes <= sizeof x->w.inline_elem ? x->w.inline_elem : x->elem;
     x->op = EXT_IDLE;
     x->elem_size = elem_bytes;
     x->max_cases = max_cases;
@@ -211,13 +251,13 @@ int weft_ext_free(weft_ext_t *x)
         return WEFT_EINVAL;
     if (!idle(x))
         return WEFT_EBUSY;
-    free(x);
+    free_record(x);
     return WEFT_OK;
 }
 
 void *weft_ext_elem(weft_ext_t *x)
 {
-    return x->elem;
+    return x->buf;
 }
 
 size_t weft_ext_elem_size(const weft_ext_t *x)
@@ -239,9 +279,8 @@ int64_t *weft_ext_case_values(weft_ext_t *x)
 
 static void arm(weft_ext_t *x, const char *what, void *obj, int64_t token)
 {
-    weft_waiter_init_external(&x->w, what, obj, notify, NULL);
+    weft_waiter_init_external(&x->w, what, obj, notify, (void *)(intptr_t)token);
     x->obj = obj;
-    x->token = token;
     x->sel.n = 0; /* not a select (weft_ext_select sets it after this) */
 }
 
@@ -272,7 +311,7 @@ static int started(weft_ext_t *x, int op, int r)
 
 #define CHECK_START(x, token)                                                 \
     do {                                                                      \
-        if (!(x) || (token) <= 0)                                             \
+        if (!(x) || (token) <= 0 || (int64_t)(intptr_t)(token) != (token))   \
             return WEFT_EINVAL;                                               \
         if (!idle(x))                                                         \
             return WEFT_EBUSY;                                                \
@@ -284,7 +323,7 @@ int weft_ext_chan_send(weft_ext_t *x, weft_chan_t *c, int may_block, int64_t tok
     if (!c || c->elem_size > x->elem_size)
         return WEFT_EINVAL;
     arm(x, "chan send", c, token);
-    return started(x, EXT_CHAN_SEND, weft_chan_send_ext(c, x->elem, may_block ? &x->w : NULL));
+    return started(x, EXT_CHAN_SEND, weft_chan_send_ext(c, x->buf, may_block ? &x->w : NULL));
 }
 
 int weft_ext_chan_recv(weft_ext_t *x, weft_chan_t *c, int may_block, int64_t token)
@@ -293,7 +332,7 @@ int weft_ext_chan_recv(weft_ext_t *x, weft_chan_t *c, int may_block, int64_t tok
     if (!c || c->elem_size > x->elem_size)
         return WEFT_EINVAL;
     arm(x, "chan recv", c, token);
-    return started(x, EXT_CHAN_RECV, weft_chan_recv_ext(c, x->elem, may_block ? &x->w : NULL));
+    return started(x, EXT_CHAN_RECV, weft_chan_recv_ext(c, x->buf, may_block ? &x->w : NULL));
 }
 
 int weft_ext_select(weft_ext_t *x, int n, weft_chan_t *const *chans, const int *dirs, int dflt,

@@ -63,7 +63,15 @@ struct party {
 
 static inline struct party capture(weft_waiter_t *w)
 {
-    struct party p = { w->kind, w->co, w->parker, w->notify, w };
+    /* only what the kind needs: an external waiter's co and parker sit
+     * on a line its waker need not read (wait.h) */
+    struct party p = { w->kind, NULL, NULL, NULL, w };
+    if (p.kind == WEFT_WAITER_EXTERNAL)
+        p.notify = w->notify;
+    else if (p.kind == WEFT_WAITER_CO)
+        p.co = w->co;
+    else
+        p.parker = w->parker;
     return p;
 }
 

@@ -187,7 +187,7 @@ public final class Chan<T> implements Iterable<T> {
     @SuppressWarnings("unchecked")
     private T received(Parking.Waiter w, int r, boolean closedThrows) {
         if (r == WeftJni.WEFT_JNI_OK) {
-            return (T) Slots.take(NativeChan.value(w));
+            return (T) NativeChan.object(w);
         }
         if (r == WeftJni.WEFT_JNI_ECLOSED) {
             if (closedThrows) {

@@ -56,7 +56,7 @@ final class NativeChan {
         w.waits = Parking.WAITS_SEND;
         try {
             int r = Parking.handOver(WeftJni.weft_jni_chan_send(w.op, handle, value, mayBlock ? 1 : 0, w.token),
-                    Parking.WAITS_RECV, value);
+                    objects ? Parking.WAITS_RECV_OBJECT : Parking.WAITS_RECV, value);
             return r == Parking.PARKED ? Parking.await(w, deadline, true) : r;
         } finally {
             w.waits = Parking.WAITS_NONE;
@@ -67,7 +67,8 @@ final class NativeChan {
     /** Receives into the waiter's op record; a native status. */
     int recv(Object owner, Parking.Waiter w, long deadline, boolean mayBlock) throws InterruptedException {
         w.handed = false;
-        w.waits = elemSize == 8 ? Parking.WAITS_RECV : Parking.WAITS_NONE; // records: no value to hand
+        w.waits = objects ? Parking.WAITS_RECV_OBJECT
+                : elemSize == 8 ? Parking.WAITS_RECV : Parking.WAITS_NONE; // records: no value to hand
         try {
             int r = Parking.handOver(WeftJni.weft_jni_chan_recv(w.op, handle, mayBlock ? 1 : 0, w.token),
                     Parking.WAITS_SEND, 0);
@@ -76,6 +77,17 @@ final class NativeChan {
             w.waits = Parking.WAITS_NONE;
             Reference.reachabilityFence(owner);
         }
+    }
+
+    /** The object a successful {@link #recv} on a channel of objects received. */
+    static Object object(Parking.Waiter w) {
+        if (w.handed) {
+            w.handed = false;
+            Object o = w.handObject;
+            w.handObject = null;
+            return o;
+        }
+        return Slots.take(WeftJni.weft_jni_op_value(w.op));
     }
 
     /** The 8-byte element a successful {@link #recv} received. */

@@ -88,14 +88,17 @@ final class Parking {
         /**
          * The hand-over (see {@link #handOver}): which channel operation
          * the owner is waiting in ({@link #WAITS_NONE}, {@link #WAITS_SEND},
-         * {@link #WAITS_RECV}), written by the owner before its native call
-         * queues it (that call's lock release orders it for the thread that
-         * completes the operation) and read by that thread.
+         * {@link #WAITS_RECV}, {@link #WAITS_RECV_OBJECT}), written by the
+         * owner before its native call queues it (that call's lock release
+         * orders it for the thread that completes the operation) and read
+         * by that thread.
          */
         int waits;
         /** Written by the thread that completed the wait before it sets delivered; read by the owner after. */
         int handStatus = NO_HAND;
         long handValue;
+        /** Like handValue, for {@link #WAITS_RECV_OBJECT}: the object itself. */
+        Object handObject;
         /** Owner only: the last wait's outcome came by hand; its value is {@link #handValue}. */
         boolean handed;
         /** spin budget of the next wait ({@link #spin}); owner only */
@@ -168,6 +171,7 @@ final class Parking {
     static final int WAITS_NONE = 0;
     static final int WAITS_SEND = 1;
     static final int WAITS_RECV = 2;
+    static final int WAITS_RECV_OBJECT = 3;
     static final int NO_HAND = Integer.MIN_VALUE;
 
     /**
@@ -192,7 +196,14 @@ final class Parking {
                 return r; // cannot happen: a queued op keeps its thread alive
             }
             if (r == OK && w.waits == kind) {
-                w.handValue = value;
+                if (kind == WAITS_RECV_OBJECT) {
+                    // value is the Slots number this thread just filled:
+                    // empty it here and hand the object itself, so the
+                    // slot's line never leaves this core (Chan.sendSlot)
+                    w.handObject = Slots.take(value);
+                } else {
+                    w.handValue = value;
+                }
                 w.handStatus = OK;
             }
             deliver(w);
