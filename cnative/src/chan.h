@@ -43,7 +43,9 @@
 #define WEFT_CHAN_ELEM_MAX ((size_t)64 * 1024)
 
 struct weft_chan {
-    /* guards everything below but the immutable fields and `refs` */
+    /* First 64 bytes (the allocation is 64-aligned, chan.c): what every
+     * operation reads and writes under the lock, on one line.
+     * guards everything below but the immutable fields and `refs` */
     weft_spin_t lock;
     int closed;
     size_t sendx, recvx;         /* buffer ring: next slot to fill / to take */
@@ -51,6 +53,7 @@ struct weft_chan {
                                     read without it by weft_chan_len */
     weft_waitq_t recvq, sendq;   /* blocked receivers / senders, FIFO */
 
+    /* second line: read by every operation, written almost never */
     /* immutable after weft_chan_make */
     size_t elem_size;
     size_t cap;
@@ -58,6 +61,8 @@ struct weft_chan {
 
     _Atomic long refs;           /* handles: weft_chan_make + retain - release */
 };
+_Static_assert(offsetof(struct weft_chan, elem_size) == 64 || sizeof(void *) != 8,
+               "a channel's hot fields no longer fill exactly its first line");
 
 /* The waiter whose state decides: the select's, or w itself. */
 static inline weft_waiter_t *chan_target(weft_waiter_t *w)
