@@ -49,7 +49,7 @@ extern "C" {
 
 /* Bumped whenever a signature or meaning below changes incompatibly; the
  * Java layer refuses to run against a native library with another value. */
-#define WEFT_JNI_ABI_VERSION 3
+#define WEFT_JNI_ABI_VERSION 4
 
 /* ---- status codes (same numbers as weft.h) ----------------------------- */
 #define WEFT_JNI_OK          0   /* success; for seq_next: a value was produced */
@@ -211,12 +211,16 @@ WEFT_JNI_EXPORT int64_t weft_jni_chan_queued(int64_t ch, int dir);
  * (WEFT_JNI_EAGAIN).  Packed: OK, ECLOSED, EAGAIN, PARKED. */
 WEFT_JNI_EXPORT int64_t weft_jni_chan_send(int64_t op, int64_t ch, int64_t value, int may_block, int64_t token);
 WEFT_JNI_EXPORT int64_t weft_jni_chan_recv(int64_t op, int64_t ch, int may_block, int64_t token);
-/* Select over n cases (channels of 8-byte elements; dirs 1 send, 2
- * recv; values[i] sent by send cases).  dflt: a default case.  Packed:
- * the index fired at once (| WEFT_JNI_SELECT_CLOSED), PARKED, EAGAIN
- * (default), an error. */
-WEFT_JNI_EXPORT int64_t weft_jni_select(int64_t op, int n, const int64_t *chans, const int *dirs,
-                                        const int64_t *values, int dflt, int64_t token);
+/* Select over n cases (channels of 8-byte elements).  args is the
+ * address of one block the caller keeps for its cases: n int64 channel
+ * handles, then n int64 values (sent by send cases), then n int32
+ * directions (1 send, 2 recv).  An address rather than three arrays or
+ * buffers: JavaCPP's marshalling of a java.nio buffer argument (an
+ * IsInstanceOf, GetDirectBufferAddress and a field read per buffer) was
+ * a third of a select's time.  dflt: a default case.  Packed: the index
+ * fired at once (| WEFT_JNI_SELECT_CLOSED), PARKED, EAGAIN (default), an
+ * error. */
+WEFT_JNI_EXPORT int64_t weft_jni_select(int64_t op, int n, int64_t args, int dflt, int64_t token);
 
 /* Locks and friends: *_new returns a handle; *_free ESTATE if in use.
  * A mutex handle is the address of its state word (a 32-bit int of bits:

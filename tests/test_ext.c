@@ -52,6 +52,20 @@ static void deliver(int64_t token)
     atomic_fetch_add(&delivered_total, 1);
 }
 
+/* weft_jni_select's argument block (weft_jni.h): n channels, n values,
+ * n directions, in one buffer that outlives the call. */
+static int64_t select_args(int n, const int64_t *chans, const int *dirs, const int64_t *vals)
+{
+    static int64_t block[3 * 8];
+    CHECK(n <= 8);
+    for (int i = 0; i < n; i++) {
+        block[i] = chans[i];
+        block[n + i] = vals[i];
+        ((int *)(block + 2 * n))[i] = dirs[i];
+    }
+    return (int64_t)(intptr_t)block;
+}
+
 /* A packed result: deliver its token, return its status. */
 static int unpack(int64_t p)
 {
@@ -297,7 +311,7 @@ WEFT_TEST(select_parks_and_the_case_that_fires_reports_its_value)
     int64_t chans[2] = { a, b };
     int dirs[2] = { WEFT_RECV, WEFT_RECV };
     int64_t vals[2] = { 0, 0 };
-    int r = unpack(weft_jni_select(jt[0].op, 2, chans, dirs, vals, 0, tok(0)));
+    int r = unpack(weft_jni_select(jt[0].op, 2, select_args(2, chans, dirs, vals), 0, tok(0)));
     CHECK_EQ_INT(r, WEFT_JNI_PARKED);
     chan_h = b;
     weft_co_t *co = spawn(co_send_42, (void *)77);
@@ -308,12 +322,12 @@ WEFT_TEST(select_parks_and_the_case_that_fires_reports_its_value)
     CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[1].op, a, 1, 0, tok(1))), WEFT_JNI_EAGAIN);
     CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[1].op, b, 1, 0, tok(1))), WEFT_JNI_EAGAIN);
     /* default case, and a receive case on a closed channel */
-    CHECK_EQ_INT(unpack(weft_jni_select(jt[0].op, 2, chans, dirs, vals, 1, tok(0))), WEFT_JNI_EAGAIN);
+    CHECK_EQ_INT(unpack(weft_jni_select(jt[0].op, 2, select_args(2, chans, dirs, vals), 1, tok(0))), WEFT_JNI_EAGAIN);
     unpack(weft_jni_chan_close(a));
-    CHECK_EQ_INT(unpack(weft_jni_select(jt[0].op, 2, chans, dirs, vals, 0, tok(0))),
+    CHECK_EQ_INT(unpack(weft_jni_select(jt[0].op, 2, select_args(2, chans, dirs, vals), 0, tok(0))),
                  0 | WEFT_JNI_SELECT_CLOSED);
     /* a select that could never fire is refused */
-    CHECK_EQ_INT(unpack(weft_jni_select(jt[0].op, 0, chans, dirs, vals, 0, tok(0))), WEFT_JNI_EDEADLK);
+    CHECK_EQ_INT(unpack(weft_jni_select(jt[0].op, 0, select_args(0, chans, dirs, vals), 0, tok(0))), WEFT_JNI_EDEADLK);
     drainer_stop_join(d);
     weft_jni_chan_release(a);
     weft_jni_chan_release(b);
@@ -330,7 +344,7 @@ WEFT_TEST(a_reused_op_record_forgets_its_last_select)
     int64_t chans[1] = { a };
     int dirs[1] = { WEFT_RECV };
     int64_t vals[1] = { 0 };
-    CHECK_EQ_INT(unpack(weft_jni_select(jt[0].op, 1, chans, dirs, vals, 0, tok(0))), WEFT_JNI_PARKED);
+    CHECK_EQ_INT(unpack(weft_jni_select(jt[0].op, 1, select_args(1, chans, dirs, vals), 0, tok(0))), WEFT_JNI_PARKED);
     int64_t p = weft_jni_chan_close(a);
     CHECK_EQ_INT(p >> 16, tok(0));
     CHECK_EQ_INT(weft_jni_op_result(jt[0].op), 0 | WEFT_JNI_SELECT_CLOSED);
@@ -357,7 +371,7 @@ WEFT_TEST(select_index_three_is_not_parked)
         dirs[i] = WEFT_RECV;
     }
     CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[0].op, chans[3], 33, 0, tok(0))), WEFT_JNI_OK);
-    CHECK_EQ_INT(unpack(weft_jni_select(jt[0].op, 5, chans, dirs, vals, 0, tok(0))), 3);
+    CHECK_EQ_INT(unpack(weft_jni_select(jt[0].op, 5, select_args(5, chans, dirs, vals), 0, tok(0))), 3);
     CHECK_EQ_INT(weft_jni_op_case_value(jt[0].op, 3), 33);
     CHECK(WEFT_JNI_PARKED > 4096 && WEFT_JNI_PARKED < WEFT_JNI_SELECT_CLOSED);
     for (int i = 0; i < 5; i++)

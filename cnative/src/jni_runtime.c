@@ -203,12 +203,14 @@ int64_t weft_jni_chan_recv(int64_t op, int64_t ch, int may_block, int64_t token)
     BRACKET(weft_ext_chan_recv(H(weft_ext_t, op), H(weft_chan_t, ch), may_block, token));
 }
 
-int64_t weft_jni_select(int64_t op, int n, const int64_t *chans, const int *dirs, const int64_t *values,
-                        int dflt, int64_t token)
+int64_t weft_jni_select(int64_t op, int n, int64_t args, int dflt, int64_t token)
 {
     weft_ext_t *x = H(weft_ext_t, op);
-    if (!x || n < 0 || n > weft_ext_max_cases(x) || (n > 0 && (!chans || !dirs || !values)))
+    if (!x || n < 0 || n > weft_ext_max_cases(x) || (n > 0 && !args))
         return packed(WEFT_EINVAL);
+    const int64_t *chans = H(const int64_t, args);
+    const int64_t *values = chans + n;
+    const int *dirs = (const int *)(values + n);
     weft_chan_t *cs[64];
     weft_chan_t **cp = n <= 64 ? cs : malloc((size_t)n * sizeof *cp);
     if (!cp)
