@@ -17,6 +17,12 @@
 #        GOMAXPROCS 1 and 2 (../shared/peers/go).
 #   w3   channels vs Go: unbuffered ping-pong round trip (ns) and buffered
 #        cap-1024 producer/consumer throughput (msgs/s), 1 and 2 workers.
+#   ext  the Java channel protocol without Java (bench/ext_pingpong.c): two
+#        pthreads ping-pong over unbuffered channels through the weft_jni_*
+#        calls, each spinning on a mailbox as Parking does, ns per round
+#        trip, vs one cache line bounced between two threads (the floor of
+#        the machine, not a competitor: the ratio is how many bounces a
+#        round trip costs).
 #   sleep  weft_sleep precision: median and p99 lateness of 1 ms sleeps by
 #        1000 coroutines (target: median within 1 ms). No peer: printed as
 #        BENCH sleep <metric> weft=<v> target=<v>.
@@ -45,7 +51,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=${WEFT_PEERS:-$ROOT/../shared/peers}
 OUT=$ROOT/build-bench
-workload=${1:?usage: bench/run.sh w1|w2|w3|w4|sleep|java [runs]}
+workload=${1:?usage: bench/run.sh w1|w2|w3|w4|ext|sleep|java [runs]}
 runs=${2:-5}
 
 need_pkgs=()
@@ -180,6 +186,17 @@ w4)
     line w4 "${kind}_bytes_per_co" "$OUT/w4.weft" go "$OUT/w4.go"
   done
   ;;
+ext)
+  mkdir -p "$OUT"
+  build_weft ext_pingpong
+  : >"$OUT/ext.weft"; : >"$OUT/ext.line"
+  for i in $(seq "$runs"); do
+    r=$("$OUT/bench/ext_pingpong" "${WEFT_BENCH_N:-1000000}")
+    field ext_ns_per_roundtrip <<<"$r" >>"$OUT/ext.weft"
+    field line_ns_per_roundtrip <<<"$r" >>"$OUT/ext.line"
+  done
+  line ext roundtrip_ns "$OUT/ext.weft" line "$OUT/ext.line"
+  ;;
 sleep)
   mkdir -p "$OUT"
   build_weft sleep_precision
@@ -248,7 +265,7 @@ PY
   done
   ;;
 *)
-  echo "bench: unknown workload '$workload' (have: w1 w2 w3 w4 sleep java)" >&2
+  echo "bench: unknown workload '$workload' (have: w1 w2 w3 w4 ext sleep java)" >&2
   exit 2
   ;;
 esac
