@@ -2,6 +2,7 @@ package dev.weft;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertSame;
 import static org.testng.Assert.assertNull;
 import static org.testng.Assert.assertThrows;
 import static org.testng.Assert.assertTrue;
@@ -17,6 +18,24 @@ import java.util.stream.Collectors;
 import org.testng.annotations.Test;
 
 public class ChanTest {
+
+    /**
+     * A send that completes a waiting receive hands the object itself
+     * over (the sender empties the Slots slot it filled): the receiver
+     * gets that very object, and no slot keeps it.
+     */
+    @Test(timeOut = 30_000)
+    public void aSendToAWaitingReceiverHandsTheObjectItselfAndKeepsNoSlot() throws Exception {
+        Chan<Object> ch = Chan.make();
+        for (int i = 0; i < 50; i++) {
+            Object o = new Object();
+            Coroutine<Object> r = Weft.go(() -> ch.recv());
+            Blocked.receivers(ch, 1);
+            ch.send(o);
+            assertSame(r.join(), o);
+            assertFalse(Slots.holds(o), "a handed-over object still sits in a slot");
+        }
+    }
 
     @Test(timeOut = 30_000)
     public void unbufferedSendReturnsOnlyOnceTheValueWasTaken() throws Exception {

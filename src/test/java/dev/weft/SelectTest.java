@@ -51,6 +51,38 @@ public class SelectTest {
         assertEquals(Slots.size() < 1000, true);
     }
 
+    /**
+     * A send case after receive cases, in a select run many times with a
+     * different value each time: the value must be the one its case
+     * names (weft_jni_select's argument block puts the values after the
+     * n channel handles; a wrong offset sends another case's slot).
+     */
+    @Test(timeOut = 30_000)
+    public void aSendCaseBehindReceiveCasesSendsItsOwnValue() throws Exception {
+        Chan<String> a = Chan.make(), b = Chan.make(), out = Chan.make();
+        int rounds = 200;
+        Coroutine<List<String>> reader = Weft.go(() -> {
+            List<String> got = new java.util.ArrayList<>();
+            for (int i = 0; i < rounds; i++) {
+                got.add(out.recv());
+            }
+            return got;
+        });
+        AtomicInteger sends = new AtomicInteger();
+        for (int i = 0; i < rounds; i++) {
+            Select.create()
+                    .recv(a, v -> { throw new AssertionError("a fired: " + v); })
+                    .recv(b, v -> { throw new AssertionError("b fired: " + v); })
+                    .send(out, "v" + i, sends::incrementAndGet)
+                    .run();
+        }
+        List<String> got = reader.join();
+        assertEquals(sends.get(), rounds);
+        for (int i = 0; i < rounds; i++) {
+            assertEquals(got.get(i), "v" + i);
+        }
+    }
+
     @Test(timeOut = 30_000)
     public void timeoutDefaultAndClosedCases() throws Exception {
         Chan<String> ch = Chan.make();
