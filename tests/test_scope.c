@@ -5,6 +5,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 
 static weft_key_t key;
 static _Atomic int dtor_runs;
@@ -181,7 +182,19 @@ WEFT_TEST(dump_and_stats_describe_the_coroutines)
     weft_stats_t st;
     CHECK_EQ_INT(weft_stats(&st), WEFT_OK);
     CHECK(st.coroutines >= 1 && st.workers >= 1 && st.switches >= 1 && st.parks >= 1);
-    CHECK_EQ_INT(weft_stats(NULL), WEFT_EINVAL);
+    CHECK_EQ_INT(weft_stats_sized(NULL, sizeof st), WEFT_EINVAL);
+    /* a caller built against an older, shorter weft_stats_t (here: the
+     * first four counters) gets those and nothing written past them */
+    unsigned char old[sizeof(weft_stats_t)];
+    memset(old, 0xAB, sizeof old);
+    size_t old_size = 4 * sizeof(uint64_t);
+    CHECK_EQ_INT(weft_stats_sized((weft_stats_t *)(void *)old, old_size), WEFT_OK);
+    uint64_t live;
+    memcpy(&live, old, sizeof live); /* coroutines, the first member */
+    CHECK(live >= 1);
+    for (size_t i = old_size; i < sizeof old; i++)
+        CHECK_EQ_INT(old[i], 0xAB);
+    CHECK_EQ_INT(weft_stats_sized(&st, 1), WEFT_EINVAL); /* not even the first member */
     weft_cancel(co);
     weft_join(co, NULL);
     weft_co_release(co);

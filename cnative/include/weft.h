@@ -612,7 +612,12 @@ typedef struct {
     uint64_t java_sync;   /* live mutexes, rwlocks, semaphores, conds, WaitGroups allocated for Java
                              (weft_jni.h *_new, not yet *_free'd); C's own are embedded, not counted */
 } weft_stats_t;
-WEFT_EXPORT int weft_stats(weft_stats_t *out);
+/* Fills *out.  weft_stats_t only ever grows at its end, and weft_stats
+ * passes the size the caller was compiled with: a library newer than the
+ * caller's header writes only the fields that caller knows of (the
+ * function weft_stats_sized; size < the first member's end: WEFT_EINVAL). */
+WEFT_EXPORT int weft_stats_sized(weft_stats_t *out, size_t size);
+#define weft_stats(out) weft_stats_sized((out), sizeof *(out))
 
 #ifdef __cplusplus
 }

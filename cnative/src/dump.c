@@ -10,6 +10,7 @@
 #include "runtime.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* co.c */
 void weft_co_foreach(void (*fn)(struct weft_co *co, void *arg), void *arg);
@@ -66,19 +67,22 @@ void weft_dump(FILE *out)
     fflush(out);
 }
 
-int weft_stats(weft_stats_t *out)
+int weft_stats_sized(weft_stats_t *out, size_t size)
 {
-    if (!out)
+    if (!out || size < sizeof out->coroutines)
         return WEFT_EINVAL;
     uint64_t sw, st, pk;
     weft_sched_counters(&sw, &st, &pk);
-    out->coroutines = (uint64_t)weft_co_live();
-    out->switches = sw;
-    out->steals = st;
-    out->parks = pk;
-    out->workers = weft_sched_workers();
-    out->handoffs = weft_sched_handoffs();
-    out->channels = weft_chan_live();
-    out->java_sync = weft_jni_sync_count();
+    weft_stats_t s = { 0 };
+    s.coroutines = (uint64_t)weft_co_live();
+    s.switches = sw;
+    s.steals = st;
+    s.parks = pk;
+    s.workers = weft_sched_workers();
+    s.handoffs = weft_sched_handoffs();
+    s.channels = weft_chan_live();
+    s.java_sync = weft_jni_sync_count();
+    /* the caller's weft_stats_t may be an older, shorter one */
+    memcpy(out, &s, size < sizeof s ? size : sizeof s);
     return WEFT_OK;
 }
