@@ -36,39 +36,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#if defined(_WIN32)
-#include <malloc.h>
-#endif
+
+#include "aligned.h"
 
 static _Atomic uint64_t live_chans;
 
 uint64_t weft_chan_live(void)
 {
     return atomic_load_explicit(&live_chans, memory_order_relaxed);
-}
-
-/* 64-aligned (chan.h: what every operation writes fills the first line
- * exactly; the ring starts on a line of its own).  With malloc's 16 the
- * hot fields straddled two lines for three channels in four, and a
- * producer and a consumer then fought over both. */
-static weft_chan_t *alloc_chan(size_t bytes)
-{
-    bytes = (bytes + 63) & ~(size_t)63;
-#if defined(_WIN32)
-    return _aligned_malloc(bytes, 64);
-#else
-    void *p;
-    return posix_memalign(&p, 64, bytes) == 0 ? p : NULL;
-#endif
-}
-
-static void free_chan(weft_chan_t *c)
-{
-#if defined(_WIN32)
-    _aligned_free(c);
-#else
-    free(c);
-#endif
 }
 
 int weft_chan_make(size_t elem_size, size_t cap, weft_chan_t **out)
@@ -82,7 +57,11 @@ int weft_chan_make(size_t elem_size, size_t cap, weft_chan_t **out)
     if (elem_size && cap > (SIZE_MAX / 2 - hdr) / elem_size)
         return WEFT_ENOMEM; /* the buffer cannot even be addressed */
     size_t bytes = hdr + cap * elem_size;
-    weft_chan_t *c = alloc_chan(bytes);
+    /* 64-aligned (chan.h: what every operation writes fills the first
+     * line exactly; the ring starts on a line of its own).  With malloc's
+     * 16 the hot fields straddled two lines for three channels in four,
+     * and a producer and a consumer then fought over both. */
+    weft_chan_t *c = weft_aligned_alloc(64, bytes);
     if (!c)
         return WEFT_ENOMEM;
     memset(c, 0, sizeof *c);
@@ -119,7 +98,7 @@ void weft_chan_release(weft_chan_t *c)
         weft_chan_close(c);
         return;
     }
-    free_chan(c);
+    weft_aligned_free(c);
     atomic_fetch_sub_explicit(&live_chans, 1, memory_order_relaxed);
 }
 

@@ -8,9 +8,8 @@
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(_WIN32)
-#include <malloc.h>
-#endif
+
+#include "aligned.h"
 
 enum { EXT_IDLE, EXT_CHAN_SEND, EXT_CHAN_RECV, EXT_SELECT, EXT_MUTEX, EXT_RWLOCK, EXT_SEM,
        EXT_WG, EXT_COND };
@@ -189,33 +188,6 @@ static size_t align_up(size_t n, size_t a)
     return (n + a - 1) & ~(a - 1);
 }
 
-/* 128-aligned and zeroed: a waiter's two hot lines (wait.h) are then one
- * aligned pair, which the core's adjacent-line prefetch fetches
- * together. */
-static weft_ext_t *alloc_record(size_t total)
-{
-    total = align_up(total, 128);
-    void *p;
-#if defined(_WIN32)
-    p = _aligned_malloc(total, 128);
-#else
-    if (posix_memalign(&p, 128, total) != 0)
-        p = NULL;
-#endif
-    if (p)
-        memset(p, 0, total);
-    return p;
-}
-
-static void free_record(weft_ext_t *x)
-{
-#if defined(_WIN32)
-    _aligned_free(x);
-#else
-    free(x);
-#endif
-}
-
 weft_ext_t *weft_ext_new(size_t elem_bytes, int max_cases)
 {
     if (elem_bytes > WEFT_CHAN_ELEM_MAX || max_cases < 0 || max_cases > 4096)
@@ -227,9 +199,12 @@ weft_ext_t *weft_ext_new(size_t elem_bytes, int max_cases)
     size_t off_vals = align_up(off_cw + k * sizeof(weft_waiter_t), 16);
     size_t off_orders = off_vals + k * sizeof(int64_t);
     size_t total = off_orders + 2 * k * sizeof(int);
-    weft_ext_t *x = alloc_record(total);
+    /* 128-aligned: a waiter's two hot lines (wait.h) are then one aligned
+     * pair, which the core's adjacent-line prefetch fetches together */
+    weft_ext_t *x = weft_aligned_alloc(128, total);
     if (!x)
         return NULL;
+    memset(x, 0, total);
     char *base = (char *)x;
     x->buf = elem_bytes <= sizeof x->w.inline_elem ? x->w.inline_elem : x->elem;
     x->op = EXT_IDLE;
@@ -251,7 +226,7 @@ int weft_ext_free(weft_ext_t *x)
         return WEFT_EINVAL;
     if (!idle(x))
         return WEFT_EBUSY;
-    free_record(x);
+    weft_aligned_free(x);
     return WEFT_OK;
 }
 

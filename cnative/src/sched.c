@@ -49,6 +49,7 @@
  * looks for an idle worker to wake.  Both use sequentially consistent
  * operations, so at least one of them sees the other.
  */
+#include "aligned.h"
 #include "runtime.h"
 #include "sanitize.h"
 #include "stack.h"
@@ -167,25 +168,15 @@ static inline void bump(_Atomic uint64_t *c)
  * separate cache lines. */
 static weft_worker_t *worker_new(void)
 {
-    void *p;
-#if defined(_WIN32)
-    p = _aligned_malloc(sizeof(weft_worker_t), 64);
-#else
-    if (posix_memalign(&p, 64, sizeof(weft_worker_t)) != 0)
-        p = NULL;
-#endif
-    if (p)
-        memset(p, 0, sizeof(weft_worker_t));
-    return p;
+    weft_worker_t *w = weft_aligned_alloc(64, sizeof *w);
+    if (w)
+        memset(w, 0, sizeof *w);
+    return w;
 }
 
 static void worker_free(weft_worker_t *w)
 {
-#if defined(_WIN32)
-    _aligned_free(w);
-#else
-    free(w);
-#endif
+    weft_aligned_free(w);
 }
 
 /* ---- queues ------------------------------------------------------------- */
