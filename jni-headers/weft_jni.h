@@ -49,7 +49,7 @@ extern "C" {
 
 /* Bumped whenever a signature or meaning below changes incompatibly; the
  * Java layer refuses to run against a native library with another value. */
-#define WEFT_JNI_ABI_VERSION 4
+#define WEFT_JNI_ABI_VERSION 5
 
 /* ---- status codes (same numbers as weft.h) ----------------------------- */
 #define WEFT_JNI_OK          0   /* success; for seq_next: a value was produced */
@@ -144,9 +144,14 @@ WEFT_JNI_EXPORT int64_t weft_jni_seq_live(void);
  *
  * Packed results.  A call that may complete somebody else's wait returns
  * an int64: bits 0..15 the status (a signed 16-bit number: WEFT_JNI_OK,
- * WEFT_JNI_PARKED, an error), bits 16..62 a token the caller must deliver
- * (0: none).  Only the first wake-up a call causes comes back this way;
- * any other goes to the wake queue that weft_jni_wake_wait drains.
+ * WEFT_JNI_PARKED, an error), bits 16..63 a signed token the caller must
+ * deliver (0: none).  A positive token: this call completed that thread's
+ * channel send or receive (WEFT_JNI_OK); a negative one (deliver its
+ * absolute value): that thread was woken some other way (a buffered
+ * channel's "try again", a mutex released to compete for, a close) and
+ * asks weft_jni_op_result.  Only the first wake-up a call causes comes
+ * back this way; any other goes to the wake queue that weft_jni_wake_wait
+ * drains.
  *
  * Handles: an op record (weft_jni_op_new) per Java thread, reused for
  * each of its operations; channels, mutexes, rwlocks, semaphores,
@@ -182,13 +187,14 @@ WEFT_JNI_EXPORT int weft_jni_op_set_bytes(int64_t op, const signed char *in, int
  * WEFT_JNI_ECANCELED.  1: done, op_result now reports `reason`; 0: it had
  * completed meanwhile (its token is on its way or was delivered). */
 WEFT_JNI_EXPORT int weft_jni_op_abort(int64_t op, int reason);
-/* The outcome once settled: WEFT_JNI_OK, WEFT_JNI_ECLOSED, the abort's
- * reason; a select's fired case index, plus WEFT_JNI_SELECT_CLOSED if
- * that receive saw the channel closed.  WEFT_JNI_EAGAIN if not settled.
- * WEFT_JNI_PARKED (mutex lock only): the holder released the mutex and
- * woke this waiter to compete for it; it lost and is queued again: wait
- * for the next token, then ask again. */
-WEFT_JNI_EXPORT int weft_jni_op_result(int64_t op);
+/* The outcome once settled, packed (it may wake another thread): status
+ * WEFT_JNI_OK, WEFT_JNI_ECLOSED, the abort's reason; a select's fired
+ * case index, plus WEFT_JNI_SELECT_CLOSED if that receive saw the channel
+ * closed.  WEFT_JNI_EAGAIN if not settled.  WEFT_JNI_PARKED: the waiter
+ * was woken to try again (a mutex released to compete for, a buffered
+ * channel that gained a value or room, for a send, receive or select),
+ * lost, and is queued again: wait for the next token, then ask again. */
+WEFT_JNI_EXPORT int64_t weft_jni_op_result(int64_t op);
 #define WEFT_JNI_SELECT_CLOSED 0x4000
 
 /* Channels.  elem_size 8 carries a Java long (or a Java object's slot

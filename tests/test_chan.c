@@ -54,8 +54,11 @@ WEFT_TEST(make_and_bad_arguments)
     CHECK_EQ_INT(weft_chan_make(8, SIZE_MAX / 2, &c), WEFT_ENOMEM);
     CHECK_EQ_INT(weft_chan_make(64 * 1024, SIZE_MAX / 1024, &c), WEFT_ENOMEM);
     CHECK_EQ_INT(weft_chan_make(1, SIZE_MAX, &c), WEFT_ENOMEM);
-    CHECK_EQ_INT(weft_chan_make(0, SIZE_MAX, &c), WEFT_OK); /* no buffer memory needed */
-    CHECK_EQ_INT(weft_chan_cap(c), SIZE_MAX);
+    /* a zero-size element's cell still holds its 8-byte stamp (chan.h) */
+    CHECK_EQ_INT(weft_chan_make(0, SIZE_MAX, &c), WEFT_ENOMEM);
+    CHECK_EQ_INT(weft_chan_make(0, ((size_t)1 << 40) + 1, &c), WEFT_ENOMEM); /* past the ring's positions */
+    CHECK_EQ_INT(weft_chan_make(0, (size_t)1 << 20, &c), WEFT_OK);
+    CHECK_EQ_INT(weft_chan_cap(c), (size_t)1 << 20);
     CHECK_EQ_INT(weft_chan_try_send(c, NULL), WEFT_OK);
     CHECK_EQ_INT(weft_chan_len(c), 1);
     weft_chan_release(c);

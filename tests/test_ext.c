@@ -66,13 +66,20 @@ static int64_t select_args(int n, const int64_t *chans, const int *dirs, const i
     return (int64_t)(intptr_t)block;
 }
 
-/* A packed result: deliver its token, return its status. */
+/* A packed result: deliver its token (negative: the owner must ask, it
+ * was not handed this call's own value; weft_jni.h), return its status. */
 static int unpack(int64_t p)
 {
     int64_t tok = p >> 16;
     if (tok)
-        deliver(tok);
+        deliver(tok < 0 ? -tok : tok);
     return (int16_t)(p & 0xffff);
+}
+
+/* jthread i's outcome (packed: asking may wake another party). */
+static int result(int i)
+{
+    return unpack(weft_jni_op_result(jt[i].op));
 }
 
 /* After a start that returned `status` for jthread i: wait for the
@@ -82,12 +89,15 @@ static int settle(int i, int status)
     if (status != WEFT_JNI_PARKED)
         return status;
     jthread_t *j = &jt[i];
-    pthread_mutex_lock(&j->mu);
-    while (!j->delivered)
-        pthread_cond_wait(&j->cv, &j->mu);
-    j->delivered--;
-    pthread_mutex_unlock(&j->mu);
-    int r = weft_jni_op_result(j->op);
+    int r;
+    do { /* PARKED: woken to try again, lost, queued again */
+        pthread_mutex_lock(&j->mu);
+        while (!j->delivered)
+            pthread_cond_wait(&j->cv, &j->mu);
+        j->delivered--;
+        pthread_mutex_unlock(&j->mu);
+        r = result(i);
+    } while (r == WEFT_JNI_PARKED);
     CHECK(r != WEFT_JNI_EAGAIN);
     return r;
 }
@@ -203,7 +213,7 @@ WEFT_TEST(abort_unqueues_a_parked_receive)
     int64_t ch = weft_jni_chan_make(8, 0);
     CHECK_EQ_INT(unpack(weft_jni_chan_recv(jt[0].op, ch, 1, tok(0))), WEFT_JNI_PARKED);
     CHECK_EQ_INT(weft_jni_op_abort(jt[0].op, WEFT_JNI_ETIMEDOUT), 1);
-    CHECK_EQ_INT(weft_jni_op_result(jt[0].op), WEFT_JNI_ETIMEDOUT);
+    CHECK_EQ_INT(result(0), WEFT_JNI_ETIMEDOUT);
     /* nobody waits any more: a try-send cannot complete */
     CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[1].op, ch, 1, 0, tok(1))), WEFT_JNI_EAGAIN);
     /* and the op record is reusable */
@@ -222,7 +232,7 @@ WEFT_TEST(abort_after_completion_loses_and_the_value_is_kept)
     int64_t p = weft_jni_chan_send(jt[1].op, ch, 5, 1, tok(1));
     CHECK_EQ_INT((int16_t)(p & 0xffff), WEFT_JNI_OK);
     CHECK_EQ_INT(weft_jni_op_abort(jt[0].op, WEFT_JNI_ECANCELED), 0); /* too late */
-    CHECK_EQ_INT(weft_jni_op_result(jt[0].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(result(0), WEFT_JNI_OK);
     CHECK_EQ_INT(weft_jni_op_value(jt[0].op), 5);
     weft_jni_chan_release(ch);
     weft_shutdown();
@@ -337,6 +347,91 @@ WEFT_TEST(select_parks_and_the_case_that_fires_reports_its_value)
 /* An op record that last ran a select whose receive case saw a close
  * reports a later plain receive with the plain status, not the select's
  * "closed" flag. */
+/* A buffered channel's ring is used without the lock; parties that
+ * wait are served by whoever changes the ring next (chan.h): a waiting
+ * receiver gets the value moved out for it, a waiting sender's value goes
+ * in behind what is buffered.  Neither is this call's own value handed
+ * over, so the tokens come back negative and the owners ask.  Driven step
+ * by step: nothing runs between these calls. */
+WEFT_TEST(buffered_channel_serves_parked_java_parties_in_order)
+{
+    jt_init(3);
+    int64_t ch = weft_jni_chan_make(8, 2);
+    CHECK_EQ_INT(unpack(weft_jni_chan_recv(jt[0].op, ch, 1, tok(0))), WEFT_JNI_PARKED);
+    int64_t p = weft_jni_chan_send(jt[1].op, ch, 11, 1, tok(1));
+    CHECK_EQ_INT((int16_t)(p & 0xffff), WEFT_JNI_OK);
+    CHECK_EQ_INT(p >> 16, -tok(0)); /* served from the ring: asks */
+    CHECK_EQ_INT(result(0), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_op_value(jt[0].op), 11);
+    CHECK_EQ_INT(weft_jni_chan_len(ch), 0);
+
+    /* full: two senders wait, in order, behind the two buffered values */
+    CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[1].op, ch, 1, 1, tok(1))), WEFT_JNI_OK);
+    CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[1].op, ch, 2, 1, tok(1))), WEFT_JNI_OK);
+    CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[1].op, ch, 3, 1, tok(1))), WEFT_JNI_PARKED);
+    CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[2].op, ch, 4, 1, tok(2))), WEFT_JNI_PARKED);
+    CHECK_EQ_INT(weft_jni_chan_len(ch), 2);
+    for (int64_t v = 1; v <= 4; v++) {
+        p = weft_jni_chan_recv(jt[0].op, ch, 1, tok(0));
+        CHECK_EQ_INT((int16_t)(p & 0xffff), WEFT_JNI_OK);
+        CHECK_EQ_INT(weft_jni_op_value(jt[0].op), v);
+        if (v <= 2) {
+            /* this receive made room: the next waiting sender's value
+             * went in behind the buffered ones */
+            CHECK_EQ_INT(p >> 16, -tok((int)v));
+            CHECK_EQ_INT(result((int)v), WEFT_JNI_OK);
+        } else {
+            CHECK_EQ_INT(p >> 16, 0);
+        }
+    }
+    CHECK_EQ_INT(weft_jni_chan_len(ch), 0);
+
+    /* close tells waiting parties to try again: a receiver finds the
+     * channel closed and drained, a sender finds it closed */
+    CHECK_EQ_INT(unpack(weft_jni_chan_recv(jt[0].op, ch, 1, tok(0))), WEFT_JNI_PARKED);
+    p = weft_jni_chan_close(ch);
+    CHECK_EQ_INT(p >> 16, -tok(0));
+    CHECK_EQ_INT(result(0), WEFT_JNI_ECLOSED);
+    int64_t full = weft_jni_chan_make(8, 1);
+    CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[1].op, full, 5, 1, tok(1))), WEFT_JNI_OK);
+    CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[1].op, full, 6, 1, tok(1))), WEFT_JNI_PARKED);
+    p = weft_jni_chan_close(full);
+    CHECK_EQ_INT(p >> 16, -tok(1));
+    CHECK_EQ_INT(result(1), WEFT_JNI_ECLOSED);
+    /* what was buffered before the close is still received */
+    CHECK_EQ_INT(unpack(weft_jni_chan_recv(jt[0].op, full, 1, tok(0))), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_op_value(jt[0].op), 5);
+    CHECK_EQ_INT(unpack(weft_jni_chan_recv(jt[0].op, full, 1, tok(0))), WEFT_JNI_ECLOSED);
+    CHECK_EQ_INT(weft_ext_wake_pending(), 0);
+    weft_jni_chan_release(ch);
+    weft_jni_chan_release(full);
+    weft_shutdown();
+}
+
+/* A select parked on a buffered channel is served like a receiver: the
+ * value is moved into its case, and it reports that case. */
+WEFT_TEST(buffered_channel_serves_a_parked_java_select)
+{
+    jt_init(2);
+    int64_t a = weft_jni_chan_make(8, 4), b = weft_jni_chan_make(8, 0);
+    int64_t chans[2] = { a, b };
+    int dirs[2] = { WEFT_RECV, WEFT_RECV };
+    int64_t vals[2] = { 0, 0 };
+    CHECK_EQ_INT(unpack(weft_jni_select(jt[0].op, 2, select_args(2, chans, dirs, vals), 0, tok(0))),
+                 WEFT_JNI_PARKED);
+    int64_t p = weft_jni_chan_send(jt[1].op, a, 42, 1, tok(1));
+    CHECK_EQ_INT((int16_t)(p & 0xffff), WEFT_JNI_OK);
+    CHECK_EQ_INT(p >> 16, -tok(0));
+    CHECK_EQ_INT(result(0), 0);
+    CHECK_EQ_INT(weft_jni_op_case_value(jt[0].op, 0), 42);
+    CHECK_EQ_INT(weft_jni_chan_len(a), 0);
+    /* nothing of the select is left queued: b's send finds no receiver */
+    CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[1].op, b, 1, 0, tok(1))), WEFT_JNI_EAGAIN);
+    weft_jni_chan_release(a);
+    weft_jni_chan_release(b);
+    weft_shutdown();
+}
+
 WEFT_TEST(a_reused_op_record_forgets_its_last_select)
 {
     jt_init(2);
@@ -346,12 +441,12 @@ WEFT_TEST(a_reused_op_record_forgets_its_last_select)
     int64_t vals[1] = { 0 };
     CHECK_EQ_INT(unpack(weft_jni_select(jt[0].op, 1, select_args(1, chans, dirs, vals), 0, tok(0))), WEFT_JNI_PARKED);
     int64_t p = weft_jni_chan_close(a);
-    CHECK_EQ_INT(p >> 16, tok(0));
-    CHECK_EQ_INT(weft_jni_op_result(jt[0].op), 0 | WEFT_JNI_SELECT_CLOSED);
+    CHECK_EQ_INT(p >> 16, -tok(0)); /* negative: not handed a value; it asks */
+    CHECK_EQ_INT(result(0), 0 | WEFT_JNI_SELECT_CLOSED);
     CHECK_EQ_INT(unpack(weft_jni_chan_recv(jt[0].op, b, 1, tok(0))), WEFT_JNI_PARKED);
     p = weft_jni_chan_send(jt[1].op, b, 9, 1, tok(1));
     CHECK_EQ_INT(p >> 16, tok(0));
-    CHECK_EQ_INT(weft_jni_op_result(jt[0].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(result(0), WEFT_JNI_OK);
     CHECK_EQ_INT(weft_jni_op_value(jt[0].op), 9);
     weft_jni_chan_release(a);
     weft_jni_chan_release(b);
@@ -391,8 +486,8 @@ WEFT_TEST(mutex_hands_over_to_a_parked_java_locker)
     CHECK_EQ_INT(r, WEFT_JNI_PARKED);
     int64_t p = weft_jni_mutex_unlock(m);
     CHECK_EQ_INT((int16_t)(p & 0xffff), WEFT_JNI_OK);
-    CHECK_EQ_INT(p >> 16, tok(1));
-    CHECK_EQ_INT(weft_jni_op_result(jt[1].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(p >> 16, -tok(1));
+    CHECK_EQ_INT(result(1), WEFT_JNI_OK);
     CHECK_EQ_INT(weft_jni_mutex_trylock(m), WEFT_JNI_EAGAIN); /* jthread 1 owns it */
     CHECK_EQ_INT(weft_jni_mutex_free(m), WEFT_JNI_ESTATE); /* held: not freed */
     CHECK_EQ_INT(unpack(weft_jni_mutex_unlock(m)), WEFT_JNI_OK);
@@ -401,7 +496,7 @@ WEFT_TEST(mutex_hands_over_to_a_parked_java_locker)
     CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[0].op, m, tok(0))), WEFT_JNI_OK);
     CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[1].op, m, tok(1))), WEFT_JNI_PARKED);
     CHECK_EQ_INT(weft_jni_op_abort(jt[1].op, WEFT_JNI_ECANCELED), 1);
-    CHECK_EQ_INT(weft_jni_op_result(jt[1].op), WEFT_JNI_ECANCELED);
+    CHECK_EQ_INT(result(1), WEFT_JNI_ECANCELED);
     int64_t p2 = weft_jni_mutex_unlock(m);
     CHECK_EQ_INT(p2, WEFT_JNI_OK); /* nobody to hand to, no token */
     CHECK_EQ_INT(weft_jni_mutex_free(m), WEFT_JNI_OK);
@@ -422,12 +517,12 @@ WEFT_TEST(mutex_wakes_a_java_locker_to_compete_and_hands_over_once_it_starves)
     CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[1].op, m, tok(1))), WEFT_JNI_PARKED);
     int64_t p = weft_jni_mutex_unlock(m);
     CHECK_EQ_INT((int16_t)(p & 0xffff), WEFT_JNI_OK);
-    CHECK_EQ_INT(p >> 16, tok(1));
+    CHECK_EQ_INT(p >> 16, -tok(1)); /* woken to compete, not handed the lock: it asks */
     CHECK_EQ_INT(weft_jni_mutex_trylock(m), WEFT_JNI_OK); /* a running party barges in */
-    CHECK_EQ_INT(weft_jni_op_result(jt[1].op), WEFT_JNI_PARKED); /* lost: queued again */
+    CHECK_EQ_INT(result(1), WEFT_JNI_PARKED); /* lost: queued again */
     p = weft_jni_mutex_unlock(m);
-    CHECK_EQ_INT(p >> 16, tok(1)); /* woken again */
-    CHECK_EQ_INT(weft_jni_op_result(jt[1].op), WEFT_JNI_OK); /* and won */
+    CHECK_EQ_INT(p >> 16, -tok(1)); /* woken again */
+    CHECK_EQ_INT(result(1), WEFT_JNI_OK); /* and won */
     CHECK_EQ_INT(weft_jni_mutex_trylock(m), WEFT_JNI_EAGAIN);
     CHECK_EQ_INT(weft_jni_mutex_unlock(m), WEFT_JNI_OK); /* nobody queued: no token */
 
@@ -436,12 +531,12 @@ WEFT_TEST(mutex_wakes_a_java_locker_to_compete_and_hands_over_once_it_starves)
     CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[0].op, m, tok(0))), WEFT_JNI_OK);
     CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[1].op, m, tok(1))), WEFT_JNI_PARKED);
     CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[2].op, m, tok(2))), WEFT_JNI_PARKED);
-    CHECK_EQ_INT(weft_jni_mutex_unlock(m) >> 16, tok(1));
+    CHECK_EQ_INT(weft_jni_mutex_unlock(m) >> 16, -tok(1));
     CHECK_EQ_INT(weft_jni_mutex_trylock(m), WEFT_JNI_OK);
     CHECK_EQ_INT(weft_jni_mutex_unlock(m), WEFT_JNI_OK); /* jt2 not woken */
-    CHECK_EQ_INT(weft_jni_op_result(jt[1].op), WEFT_JNI_OK);
-    CHECK_EQ_INT(weft_jni_mutex_unlock(m) >> 16, tok(2));
-    CHECK_EQ_INT(weft_jni_op_result(jt[2].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(result(1), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_mutex_unlock(m) >> 16, -tok(2));
+    CHECK_EQ_INT(result(2), WEFT_JNI_OK);
     CHECK_EQ_INT(weft_jni_mutex_unlock(m), WEFT_JNI_OK);
 
     /* starvation mode (any wait counts as too long): handed over, so
@@ -452,10 +547,10 @@ WEFT_TEST(mutex_wakes_a_java_locker_to_compete_and_hands_over_once_it_starves)
     CHECK_EQ_INT(unpack(weft_jni_mutex_lock(jt[2].op, m, tok(2))), WEFT_JNI_PARKED);
     CHECK_EQ_INT(weft_jni_mutex_unlock(m) >> 16, tok(1));
     CHECK_EQ_INT(weft_jni_mutex_trylock(m), WEFT_JNI_EAGAIN);
-    CHECK_EQ_INT(weft_jni_op_result(jt[1].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(result(1), WEFT_JNI_OK);
     CHECK_EQ_INT(weft_jni_mutex_unlock(m) >> 16, tok(2));
     CHECK_EQ_INT(weft_jni_mutex_trylock(m), WEFT_JNI_EAGAIN);
-    CHECK_EQ_INT(weft_jni_op_result(jt[2].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(result(2), WEFT_JNI_OK);
     CHECK_EQ_INT(weft_jni_mutex_unlock(m), WEFT_JNI_OK);
     CHECK_EQ_INT(weft_jni_mutex_trylock(m), WEFT_JNI_OK); /* queue empty: mode left */
     CHECK_EQ_INT(weft_jni_mutex_unlock(m), WEFT_JNI_OK);
@@ -474,7 +569,7 @@ WEFT_TEST(sem_wg_cond_rwlock_wake_parked_java_waiters)
     CHECK_EQ_INT(unpack(weft_jni_sem_acquire(jt[1].op, s, tok(1))), WEFT_JNI_PARKED);
     int64_t p = weft_jni_sem_release(s);
     CHECK_EQ_INT(p >> 16, tok(1));
-    CHECK_EQ_INT(weft_jni_op_result(jt[1].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(result(1), WEFT_JNI_OK);
     CHECK_EQ_INT(weft_jni_sem_value(s), 0);
     unpack(weft_jni_sem_release(s));
     CHECK_EQ_INT(weft_jni_sem_free(s), WEFT_JNI_OK);
@@ -486,7 +581,7 @@ WEFT_TEST(sem_wg_cond_rwlock_wake_parked_java_waiters)
     CHECK_EQ_INT(weft_jni_wg_add(wg, -1), WEFT_JNI_OK);
     p = weft_jni_wg_add(wg, -1);
     CHECK_EQ_INT(p >> 16, tok(0));
-    CHECK_EQ_INT(weft_jni_op_result(jt[0].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(result(0), WEFT_JNI_OK);
     CHECK_EQ_INT(unpack(weft_jni_wg_add(wg, -1)), WEFT_JNI_EINVAL); /* negative count */
     CHECK_EQ_INT(weft_jni_wg_free(wg), WEFT_JNI_OK);
 
@@ -497,7 +592,7 @@ WEFT_TEST(sem_wg_cond_rwlock_wake_parked_java_waiters)
     CHECK_EQ_INT(weft_jni_mutex_trylock(m), WEFT_JNI_OK); /* released by the wait */
     p = weft_jni_cond_signal(c, 0);
     CHECK_EQ_INT(p >> 16, tok(0));
-    CHECK_EQ_INT(weft_jni_op_result(jt[0].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(result(0), WEFT_JNI_OK);
     unpack(weft_jni_mutex_unlock(m));
     /* a wait without holding the mutex is refused and leaves nothing queued */
     CHECK_EQ_INT(unpack(weft_jni_cond_wait(jt[0].op, c, m, tok(0))), WEFT_JNI_ESTATE);
@@ -512,7 +607,7 @@ WEFT_TEST(sem_wg_cond_rwlock_wake_parked_java_waiters)
     CHECK_EQ_INT(unpack(weft_jni_rwlock_unlock(rw, 0)), WEFT_JNI_OK);
     p = weft_jni_rwlock_unlock(rw, 0);
     CHECK_EQ_INT(p >> 16, tok(2));
-    CHECK_EQ_INT(weft_jni_op_result(jt[2].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(result(2), WEFT_JNI_OK);
     CHECK_EQ_INT(weft_jni_rwlock_trylock(rw, 0), WEFT_JNI_EAGAIN);
     unpack(weft_jni_rwlock_unlock(rw, 1));
     CHECK_EQ_INT(weft_jni_rwlock_free(rw), WEFT_JNI_OK);
@@ -652,7 +747,7 @@ WEFT_TEST(bad_arguments)
     int64_t big = weft_jni_chan_make(64, 1);
     CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[0].op, big, 0, 1, tok(0))), WEFT_JNI_EINVAL);
     CHECK_EQ_INT(weft_jni_op_abort(jt[0].op, WEFT_JNI_ETIMEDOUT), 0); /* nothing queued */
-    CHECK_EQ_INT(weft_jni_op_result(jt[0].op), WEFT_JNI_EINVAL);
+    CHECK_EQ_INT(result(0), WEFT_JNI_EINVAL);
     CHECK_EQ_INT(weft_jni_go(0, 0), WEFT_JNI_EINVAL);
     CHECK_EQ_INT(weft_jni_dlsym("/nonexistent/libnothing.so", "x"), 0);
     CHECK(weft_jni_dlerror()[0] != 0);

@@ -446,8 +446,12 @@ WEFT_EXPORT int weft_once_do(weft_once_t *once, void (*fn)(void *), void *arg);
  *   - Unbuffered (cap 0) is a rendezvous: a send returns only after a
  *     receiver has taken the value (copied into the receiver's elem).
  *   - Buffered: a FIFO ring of cap elements; senders block when it is full.
+ *     Senders and receivers use the ring without a lock; only parties that
+ *     must wait take the channel's lock.
  *   - Waiting senders, and waiting receivers, are served first come first
- *     served; the values of one sender arrive in the order it sent them.
+ *     served among themselves (a party arriving just as a waiting one is
+ *     being served may go first); the values of one sender arrive in the
+ *     order it sent them.
  *   - weft_chan_close wakes every waiter: blocked senders get
  *     WEFT_ECLOSED; receivers first drain what is buffered, then get
  *     WEFT_ECLOSED (with elem zeroed).
@@ -474,8 +478,9 @@ typedef struct weft_chan weft_chan_t;
 
 /* Creates a channel of elements of elem_size bytes (0..65536), buffered
  * for cap elements (0: unbuffered).  WEFT_EINVAL: out NULL or elem_size
- * over 64 KiB (Go's limit; pass a pointer instead).  WEFT_ENOMEM:
- * cap * elem_size does not fit in memory (or overflows). */
+ * over 64 KiB (Go's limit; pass a pointer instead).  WEFT_ENOMEM: the
+ * buffer does not fit in memory (each of its cap cells takes elem_size
+ * rounded up to 8, plus 8 bytes), or cap is over 2^40. */
 WEFT_EXPORT int weft_chan_make(size_t elem_size, size_t cap, weft_chan_t **out);
 
 /* Sends elem_size bytes from elem (may be NULL when elem_size is 0).

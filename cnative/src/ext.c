@@ -91,11 +91,17 @@ static int64_t token_of(const weft_ext_t *x)
     return (int64_t)(intptr_t)x->w.token;
 }
 
-static void notify(weft_waiter_t *w)
+/* A token handed back negated means "delivered, but ask": the wake was
+ * not this call's own value given to the owner (a buffered channel moved
+ * the ring's oldest value, or said "try again"; a mutex released; a
+ * close), so the Java caller must not hand its own outcome over
+ * (Parking.handOver). */
+static void notify(weft_waiter_t *w, int reason)
 {
     weft_ext_t *x = (weft_ext_t *)w;
     if (direct_on && !direct_tok) {
-        direct_tok = token_of(x); /* x is not touched again */
+        int64_t t = token_of(x); /* x is not touched again */
+        direct_tok = reason == WEFT_WAKE_OK ? t : -t;
         return;
     }
     weft_ext_t *head = atomic_load_explicit(&wake_head, memory_order_relaxed);
@@ -264,15 +270,19 @@ static void arm(weft_ext_t *x, const char *what, void *obj, int64_t token)
  * its waker took it off the queue and weft_ext_result would only turn
  * the state into a status.  Java's Parking hands that status (and the
  * value) over from the completing Java thread and skips the call, so the
- * next operation finishes this one here. */
+ * next operation finishes this one here.  Not so a "try again"
+ * (WEFT_WAKE_RETRY): its operation is still to be done, by
+ * weft_ext_result. */
 static int idle(weft_ext_t *x)
 {
     if (x->op == EXT_IDLE)
         return 1;
-    if ((x->op == EXT_CHAN_SEND || x->op == EXT_CHAN_RECV) &&
-        weft_wait_settled(atomic_load_explicit(&x->w.state, memory_order_acquire))) {
-        x->op = EXT_IDLE;
-        return 1;
+    if (x->op == EXT_CHAN_SEND || x->op == EXT_CHAN_RECV) {
+        int s = atomic_load_explicit(&x->w.state, memory_order_acquire);
+        if (s == WEFT_WAKE_OK || s == WEFT_WAKE_CLOSED) {
+            x->op = EXT_IDLE;
+            return 1;
+        }
     }
     return 0;
 }
@@ -438,16 +448,26 @@ int weft_ext_result(weft_ext_t *x)
     if (!weft_wait_settled(s))
         return WEFT_EAGAIN;
     int r;
-    if (x->op == EXT_MUTEX && s == WEFT_WAKE_RETRY) {
+    if (s == WEFT_WAKE_RETRY && (x->op == EXT_CHAN_SEND || x->op == EXT_CHAN_RECV)) {
+        /* a buffered channel gained a value (room): try again; losing
+         * queues x again (chan.c) and the next token is for this */
+        int send = x->op == EXT_CHAN_SEND;
+        arm(x, send ? "chan send" : "chan recv", x->obj, token_of(x));
+        r = send ? weft_chan_send_ext(x->obj, x->buf, &x->w) : weft_chan_recv_ext(x->obj, x->buf, &x->w);
+        if (r == WEFT_EXT_PARKED)
+            return r;
+    } else if (x->op == EXT_MUTEX && s == WEFT_WAKE_RETRY) {
         /* the unlocker released m and woke us to compete (mutex.c):
          * compete now; losing queues us again at the front */
         r = weft_mutex_retry_ext(x->obj, &x->w);
         if (r == WEFT_EXT_PARKED)
             return r; /* still x->op: the next token is for this lock */
-    } else if (x->op == EXT_SELECT)
+    } else if (x->op == EXT_SELECT) {
         r = weft_select_ext_end(&x->sel);
-    else
-        r = s == WEFT_WAKE_OK ? WEFT_OK : s == WEFT_WAKE_CLOSED ? WEFT_ECLOSED : s;
+        if (r == WEFT_EXT_PARKED)
+            return r; /* polled again after a "try again", and queued */
+    } else
+        r = s == WEFT_WAKE_OK || s == WEFT_WAKE_DONE ? WEFT_OK : s == WEFT_WAKE_CLOSED ? WEFT_ECLOSED : s;
     x->op = EXT_IDLE;
     return r;
 }

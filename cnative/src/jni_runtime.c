@@ -31,7 +31,7 @@ _Static_assert(WEFT_SEND == 1 && WEFT_RECV == 2, "select directions differ");
 
 #define H(type, h) ((type *)(intptr_t)(h))
 
-/* bits 0..15 status, 16..62 the token handed back (weft_jni.h) */
+/* bits 0..15 status, 16..63 the token handed back, signed (weft_jni.h) */
 static inline int64_t packed(int status)
 {
     int64_t t = weft_ext_direct_end();
@@ -125,13 +125,16 @@ int weft_jni_op_abort(int64_t op, int reason)
     return weft_ext_abort(H(weft_ext_t, op), reason);
 }
 
-int weft_jni_op_result(int64_t op)
+int64_t weft_jni_op_result(int64_t op)
 {
     weft_ext_t *x = H(weft_ext_t, op);
+    /* bracketed: trying a buffered channel again may complete another
+     * party's wait, whose token then comes back here (packed) */
+    weft_ext_direct_begin();
     int r = weft_ext_result(x);
-    if (r >= 0 && r < WEFT_JNI_SELECT_CLOSED && weft_ext_select_closed(x, r))
+    if (r >= 0 && r < WEFT_JNI_SELECT_CLOSED && r != WEFT_EXT_PARKED && weft_ext_select_closed(x, r))
         r |= WEFT_JNI_SELECT_CLOSED;
-    return r;
+    return packed(r);
 }
 
 /* ---- channels ------------------------------------------------------------- */

@@ -176,42 +176,74 @@ static void sel_orders(const weft_case_t *cases, int n, int m, int *pollorder, i
 }
 
 #define SEL_NONE_READY (-10000)
+#define SEL_RETRY (-10001)
+
+/* Channels locked: the flags of every buffered case's channel say again
+ * whether anybody is queued (after this select announced itself). */
+static void sync_all(weft_case_t *cases, int m, const int *lockorder)
+{
+    for (int k = 0; k < m; k++)
+        chan_sync_flags(cases[lockorder[k]].chan);
+}
 
 /* Passes 2 and 3.  Returns the case that fired (every channel unlocked,
  * its partner resumed), WEFT_ECLOSED for a send case on a closed channel
- * (unlocked), or SEL_NONE_READY with every channel still locked. */
+ * (unlocked), or SEL_NONE_READY with every channel still locked.
+ * A buffered case's channel is announced (chan.h, the handshake) before
+ * the poll tries its ring, so that a value (or room) that comes after the
+ * poll looked finds this select queued, or waiting for the lock to
+ * queue it. */
 static int sel_poll(weft_case_t *cases, int m, const int *pollorder, const int *lockorder)
 {
     lock_all(cases, lockorder, m);
-    weft_waiter_t *wake = NULL;
+    for (int k = 0; k < m; k++) {
+        weft_chan_t *c = cases[lockorder[k]].chan;
+        if (c->cap)
+            chan_announce(c, cases[lockorder[k]].dir);
+    }
+    chan_wakes_t wk = { 0 };
     for (int k = 0; k < m; k++) {
         int i = pollorder[k];
         weft_chan_t *c = cases[i].chan;
+        int fired;
         if (cases[i].dir == WEFT_RECV) {
             int closed;
-            if (chan_try_recv_locked(c, cases[i].elem, &wake, &closed)) {
+            fired = chan_try_recv_locked(c, cases[i].elem, &wk, &closed);
+            if (fired)
                 cases[i].closed = closed;
-                unlock_all(cases, lockorder, m, 0);
-                if (wake)
-                    weft_waiter_resume(wake, WEFT_WAKE_OK);
-                return i;
-            }
         } else {
             if (c->closed) {
                 /* Go panics here; we report it, naming the case */
                 cases[i].closed = 1;
+                sync_all(cases, m, lockorder);
                 unlock_all(cases, lockorder, m, 0);
                 return WEFT_ECLOSED;
             }
-            if (chan_try_send_locked(c, cases[i].elem, &wake)) {
-                unlock_all(cases, lockorder, m, 0);
-                if (wake)
-                    weft_waiter_resume(wake, WEFT_WAKE_OK);
-                return i;
-            }
+            fired = chan_try_send_locked(c, cases[i].elem, &wk);
+        }
+        if (fired) {
+            sync_all(cases, m, lockorder);
+            unlock_all(cases, lockorder, m, 0);
+            chan_wakes_resume(&wk);
+            return i;
         }
     }
     return SEL_NONE_READY;
+}
+
+/* After a wake-up that said "try again" for case i (a buffered channel
+ * gained a value or room): the next poll tries case i first, so that
+ * the wake is not lost on a select that takes another ready case while
+ * the value it was woken for waits and other receivers sleep. */
+static void sel_first(int *pollorder, int m, int i)
+{
+    for (int k = 0; k < m; k++) {
+        if (pollorder[k] == i) {
+            pollorder[k] = pollorder[0];
+            pollorder[0] = i;
+            return;
+        }
+    }
 }
 
 /* Pass 4's queueing (channels locked): one case waiter per case, each
@@ -233,7 +265,8 @@ static void sel_enqueue(weft_case_t *cases, int m, const int *lockorder, weft_wa
 }
 
 /* Pass 6: unlink the losers (the winner's waiter was popped), then say
- * what won sel (outcome r). */
+ * what won sel (outcome r): SEL_RETRY for a buffered channel's "try
+ * again" (sel->index: which case). */
 static int sel_end(weft_case_t *cases, int m, const int *lockorder, weft_waiter_t *cw,
                    weft_waiter_t *sel, int r)
 {
@@ -243,13 +276,17 @@ static int sel_end(weft_case_t *cases, int m, const int *lockorder, weft_waiter_
         weft_waitq_remove(cases[i].dir == WEFT_RECV ? &cases[i].chan->recvq : &cases[i].chan->sendq,
                           &cw[k]);
     }
+    sync_all(cases, m, lockorder);
     unlock_all(cases, lockorder, m, 0);
     switch (r) {
     case WEFT_WAKE_OK:
+    case WEFT_WAKE_DONE:
         return sel->index;
     case WEFT_WAKE_CLOSED:
         cases[sel->index].closed = 1;
         return cases[sel->index].dir == WEFT_RECV ? sel->index : WEFT_ECLOSED;
+    case WEFT_WAKE_RETRY:
+        return SEL_RETRY;
     default:
         return r; /* WEFT_ETIMEDOUT, WEFT_ECANCELED */
     }
@@ -279,28 +316,32 @@ int weft_select(weft_case_t *cases, int n, int64_t deadline)
     }
     sel_orders(cases, n, m, pollorder, lockorder);
 
-    rc = sel_poll(cases, m, pollorder, lockorder);
-    if (rc != SEL_NONE_READY) {
-        free(heap);
-        return rc;
+    for (;;) {
+        rc = sel_poll(cases, m, pollorder, lockorder);
+        if (rc != SEL_NONE_READY)
+            break;
+
+        /* ---- pass 4: nothing ready */
+        if (deadline == 0 || (deadline > 0 && deadline <= weft_now())) {
+            sync_all(cases, m, lockorder);
+            unlock_all(cases, lockorder, m, 0);
+            rc = deadline == 0 ? WEFT_EAGAIN : WEFT_ETIMEDOUT;
+            break;
+        }
+        weft_waiter_t sel;
+        weft_waiter_init(&sel, "select", cases);
+        sel.index = -1;
+        sel_enqueue(cases, m, lockorder, cw, &sel);
+
+        /* ---- pass 5: park once for all cases */
+        weft_spin_t *last = unlock_all(cases, lockorder, m, 1);
+        int r = weft_waiter_park(&sel, last, deadline);
+
+        rc = sel_end(cases, m, lockorder, cw, &sel, r);
+        if (rc != SEL_RETRY)
+            break;
+        sel_first(pollorder, m, sel.index);
     }
-
-    /* ---- pass 4: nothing ready */
-    if (deadline == 0 || (deadline > 0 && deadline <= weft_now())) {
-        unlock_all(cases, lockorder, m, 0);
-        free(heap);
-        return deadline == 0 ? WEFT_EAGAIN : WEFT_ETIMEDOUT;
-    }
-    weft_waiter_t sel;
-    weft_waiter_init(&sel, "select", cases);
-    sel.index = -1;
-    sel_enqueue(cases, m, lockorder, cw, &sel);
-
-    /* ---- pass 5: park once for all cases */
-    weft_spin_t *last = unlock_all(cases, lockorder, m, 1);
-    int r = weft_waiter_park(&sel, last, deadline);
-
-    rc = sel_end(cases, m, lockorder, cw, &sel, r);
     free(heap);
     return rc;
 }
@@ -311,16 +352,17 @@ int weft_select(weft_case_t *cases, int n, int64_t deadline)
  * WEFT_EXT_PARKED returned.  sel's notify runs when a case fires (or a
  * close wins); then weft_select_ext_end does pass 6.  dflt: a default
  * case (WEFT_EAGAIN if nothing is ready, nothing queued). */
-int weft_select_ext(weft_select_ext_t *s, int dflt)
+
+/* Passes 2-4 with the orders made: the case that fired, WEFT_EAGAIN /
+ * WEFT_EDEADLK, or WEFT_EXT_PARKED with the case waiters queued.  The
+ * channel locks publish sel's pending state with the queueing. */
+static int sel_start_ext(weft_select_ext_t *s, int dflt)
 {
-    int rc = sel_validate(s->cases, s->n, &s->m);
-    if (rc != WEFT_OK)
-        return rc;
-    sel_orders(s->cases, s->n, s->m, s->pollorder, s->lockorder);
-    rc = sel_poll(s->cases, s->m, s->pollorder, s->lockorder);
+    int rc = sel_poll(s->cases, s->m, s->pollorder, s->lockorder);
     if (rc != SEL_NONE_READY)
         return rc;
     if (dflt || s->m == 0) {
+        sync_all(s->cases, s->m, s->lockorder);
         unlock_all(s->cases, s->lockorder, s->m, 0);
         /* no case at all and no default would wait forever: refused */
         return dflt ? WEFT_EAGAIN : WEFT_EDEADLK;
@@ -331,9 +373,26 @@ int weft_select_ext(weft_select_ext_t *s, int dflt)
     return WEFT_EXT_PARKED;
 }
 
-/* Once s->sel has been won (by a case, a close, or its owner's abort). */
+int weft_select_ext(weft_select_ext_t *s, int dflt)
+{
+    int rc = sel_validate(s->cases, s->n, &s->m);
+    if (rc != WEFT_OK)
+        return rc;
+    sel_orders(s->cases, s->n, s->m, s->pollorder, s->lockorder);
+    return sel_start_ext(s, dflt);
+}
+
+/* Once s->sel has been won (by a case, a close, or its owner's abort).
+ * A buffered channel's "try again" polls anew, that case first (the sel
+ * waiter is pending again): the case that fires now, or WEFT_EXT_PARKED
+ * once queued again. */
 int weft_select_ext_end(weft_select_ext_t *s)
 {
     int r = atomic_load_explicit(&s->sel->state, memory_order_acquire);
-    return sel_end(s->cases, s->m, s->lockorder, s->cw, s->sel, r);
+    int rc = sel_end(s->cases, s->m, s->lockorder, s->cw, s->sel, r);
+    if (rc != SEL_RETRY)
+        return rc;
+    sel_first(s->pollorder, s->m, s->sel->index);
+    atomic_store_explicit(&s->sel->state, WEFT_WAIT_PENDING, memory_order_relaxed);
+    return sel_start_ext(s, 0);
 }

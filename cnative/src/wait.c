@@ -41,7 +41,7 @@ void weft_waiter_init(weft_waiter_t *w, const char *what, void *obj)
 }
 
 void weft_waiter_init_external(weft_waiter_t *w, const char *what, void *obj,
-                               void (*notify)(weft_waiter_t *w), void *token)
+                               void (*notify)(weft_waiter_t *w, int reason), void *token)
 {
     init_common(w, what, obj);
     w->kind = WEFT_WAITER_EXTERNAL;
@@ -57,7 +57,7 @@ struct party {
     int kind;
     struct weft_co *co;
     struct weft_parker *parker;
-    void (*notify)(weft_waiter_t *);
+    void (*notify)(weft_waiter_t *, int);
     weft_waiter_t *w;
 };
 
@@ -75,7 +75,7 @@ static inline struct party capture(weft_waiter_t *w)
     return p;
 }
 
-static void resume_party(struct party p)
+static void resume_party(struct party p, int reason)
 {
     switch (p.kind) {
     case WEFT_WAITER_CO:
@@ -87,7 +87,7 @@ static void resume_party(struct party p)
     case WEFT_WAITER_EXTERNAL:
         /* the external waiter's memory is its owner's business; by
          * contract it stays valid until notify has run */
-        p.notify(p.w);
+        p.notify(p.w, reason);
         break;
     }
 }
@@ -99,7 +99,7 @@ int weft_waiter_wake(weft_waiter_t *w, int reason)
     if (!atomic_compare_exchange_strong_explicit(&w->state, &expect, reason,
                                                  memory_order_acq_rel, memory_order_acquire))
         return 0;
-    resume_party(p);
+    resume_party(p, reason);
     return 1;
 }
 
@@ -114,7 +114,7 @@ void weft_waiter_resume(weft_waiter_t *w, int reason)
 {
     struct party p = capture(w);
     atomic_store_explicit(&w->state, reason, memory_order_release);
-    resume_party(p);
+    resume_party(p, reason);
 }
 
 static int settled(weft_waiter_t *w)

@@ -9,7 +9,8 @@
  *   WEFT_WAITER_THREAD  a plain thread (C pthread, Java platform thread):
  *                       its per-thread parker is signalled;
  *   WEFT_WAITER_EXTERNAL someone else's (Java's virtual threads, issue 5):
- *                       `notify(w)` is called by the winner of the wake.
+ *                       `notify(w, reason)` is called by the winner of the
+ *                       wake, with the state it published.
  *                       notify runs in the waker's context, which may be a
  *                       coroutine stack: it must only record the token
  *                       (e.g. push it on a queue a Java thread drains),
@@ -66,7 +67,10 @@ enum {
     WEFT_WAIT_CLAIMED = -1000, /* a waker is filling the payload (claim/resume) */
     WEFT_WAKE_OK = 1,
     WEFT_WAKE_CLOSED = 2,
-    WEFT_WAKE_RETRY = 3,  /* mutex.c: the lock was released; compete for it again */
+    WEFT_WAKE_RETRY = 3,  /* try the operation again: mutex.c, the lock was released;
+                             chan.c, a buffered channel gained a value or room */
+    WEFT_WAKE_DONE = 4,   /* chan.c: a buffered channel's waker moved the value
+                             to or from the ring for this waiter: done */
     /* WEFT_ETIMEDOUT, WEFT_ECANCELED (negative, from weft.h) */
 };
 
@@ -98,7 +102,7 @@ struct weft_waiter {
     void *shared;              /* select: the one state shared by its waiters */
     int index;                 /* select: the case this waiter stands for */
     int queued;
-    void (*notify)(weft_waiter_t *w); /* WEFT_WAITER_EXTERNAL */
+    void (*notify)(weft_waiter_t *w, int reason); /* WEFT_WAITER_EXTERNAL */
     void *token;               /* for notify's use */
 
     /* Second line: the other kinds' parties, then an element buffer an
@@ -137,7 +141,7 @@ void weft_waiter_init(weft_waiter_t *w, const char *what, void *obj);
  * takes the waiter off its queue again after its owner won it itself
  * (a timeout or an interrupt on the Java side). */
 void weft_waiter_init_external(weft_waiter_t *w, const char *what, void *obj,
-                               void (*notify)(weft_waiter_t *w), void *token);
+                               void (*notify)(weft_waiter_t *w, int reason), void *token);
 /* Above every select case index (at most 4096 cases) and below
  * WEFT_JNI_SELECT_CLOSED: a select that fires case 3 at once must not
  * read as "parked". */

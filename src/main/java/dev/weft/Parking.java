@@ -190,7 +190,9 @@ final class Parking {
     static int handOver(long packed, int kind, long value) {
         long token = packed >> 16;
         int r = (short) packed;
-        if (token != 0) {
+        if (token < 0) {
+            deliver(-token); // woken to try again, or by a close: it asks (weft_jni.h)
+        } else if (token != 0) {
             Waiter w = BY_TOKEN.get((int) token);
             if (w == null) {
                 return r; // cannot happen: a queued op keeps its thread alive
@@ -211,11 +213,11 @@ final class Parking {
         return r;
     }
 
-    /** The status of a packed result, after delivering its token. */
+    /** The status of a packed result, after delivering its token (of either sign, weft_jni.h). */
     static int status(long packed) {
         long token = packed >> 16;
         if (token != 0) {
-            deliver(token);
+            deliver(Math.abs(token));
         }
         return (short) packed;
     }
@@ -247,7 +249,8 @@ final class Parking {
             if (r != PARKED) {
                 return r;
             }
-            // a mutex released to compete for, and lost again: queued anew (mutex.c)
+            // woken to try again (a mutex released, a buffered channel's
+            // value or room) and lost: queued anew (mutex.c, chan.c)
         }
     }
 
@@ -260,7 +263,7 @@ final class Parking {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         if (WeftJni.weft_jni_op_abort(w.op, WeftJni.WEFT_JNI_ETIMEDOUT) == 1) {
-                            return WeftJni.weft_jni_op_result(w.op);
+                            return status(WeftJni.weft_jni_op_result(w.op));
                         }
                         awaitDelivery(w);
                         break;
@@ -271,7 +274,7 @@ final class Parking {
                 }
                 if (Thread.interrupted()) {
                     if (interruptible && WeftJni.weft_jni_op_abort(w.op, WeftJni.WEFT_JNI_ECANCELED) == 1) {
-                        WeftJni.weft_jni_op_result(w.op);
+                        status(WeftJni.weft_jni_op_result(w.op));
                         throw Coroutine.interruptedOrCancelled();
                     }
                     interrupted = true; // completed meanwhile, or not interruptible
@@ -286,7 +289,8 @@ final class Parking {
                 w.handed = true;
                 return hs;
             }
-            int r = WeftJni.weft_jni_op_result(w.op);
+            // may be PARKED: woken to try again, lost, queued again (await loops)
+            int r = status(WeftJni.weft_jni_op_result(w.op));
             if (r == WeftJni.WEFT_JNI_EAGAIN) {
                 throw new IllegalStateException("weft: token delivered before its operation settled");
             }
