@@ -349,8 +349,7 @@ int weft_chan_try_recv(weft_chan_t *c, void *elem)
 static int queue_ext(weft_chan_t *c, weft_waitq_t *q, void *elem, weft_waiter_t *w)
 {
     if (!w) {
-        chan_sync_flags(c);
-        weft_spin_unlock(&c->lock);
+        weft_spin_unlock(&c->lock); /* unbuffered: ring_try answers a buffered try itself */
         return WEFT_EAGAIN;
     }
     w->elem = elem;
@@ -433,11 +432,7 @@ int weft_chan_close(weft_chan_t *c)
     }
     chan_sync_flags(c);
     weft_spin_unlock(&c->lock);
-    while (head) {
-        weft_waiter_t *t = head;
-        head = t->next; /* before the resume: t may vanish right after it */
-        weft_waiter_resume(t, reason);
-    }
+    chan_resume_chain(head, reason);
     return WEFT_OK;
 }
 

@@ -18,10 +18,12 @@
  * line for every message: perf on the Java W3b put half the time on that
  * one exchange.  The lock guards only the wait queues.  Parties that find
  * the ring full (empty) queue themselves; whoever then frees a cell
- * (fills one) wakes one of them with WEFT_WAKE_RETRY, and the woken party
- * tries again: it may lose to a party that never queued, and then queues
- * again (no value is lost: whoever won took it).  The queues are FIFO;
- * a retry may still be overtaken, as in crossbeam.
+ * (fills one) takes the lock and serves the queued parties in queue
+ * order, moving their values into (out of) the ring for them and waking
+ * them with WEFT_WAKE_DONE (chan_settle_locked).  Only if a party that
+ * never queued took the cell meanwhile is a claimed waiter told to try
+ * again (WEFT_WAKE_RETRY); it queues again, and no value is lost: whoever
+ * won took it.
  *
  * Why no wake-up is lost (the handshake, a Dekker pair): a party about
  * to queue stores recv_waiting (send_waiting) = 1, sequentially
@@ -60,8 +62,9 @@
  *           (select.c);
  *   index   for a select case: the case's index in the caller's array.
  * The party that wins a waiter is the one whose weft_waiter_claim on
- * chan_target(w) succeeds; it then fills the payload (unbuffered),
- * records the case index (select), and calls weft_waiter_resume.
+ * chan_target(w) succeeds; it then fills the payload (a partner's copy,
+ * or the ring's value moved for it), records the case index (select),
+ * and calls weft_waiter_resume.
  */
 #ifndef WEFT_CHAN_H
 #define WEFT_CHAN_H
@@ -131,9 +134,8 @@ static inline void chan_copy(void *dst, const void *src, size_t n)
  * select case the winning case index is recorded in the select's waiter.
  * Precondition: c locked.  The caller must fill the payload and then
  * weft_waiter_resume(chan_target(w), reason) -- that may happen after
- * unlocking c: a claimed waiter cannot be won, timed out or
- * cancelled by anyone else, so its party (and the memory its elem points
- * to) waits. */
+ * unlocking c: a claimed waiter cannot be won, timed out or cancelled by
+ * anyone else, so its party (and the memory its elem points to) waits. */
 static inline weft_waiter_t *chan_dequeue(weft_waitq_t *q)
 {
     weft_waiter_t *w;

@@ -351,11 +351,12 @@ int weft_select(weft_case_t *cases, int n, int64_t deadline)
  * supplied by the caller; instead of parking, every lock is released and
  * WEFT_EXT_PARKED returned.  sel's notify runs when a case fires (or a
  * close wins); then weft_select_ext_end does pass 6.  dflt: a default
- * case (WEFT_EAGAIN if nothing is ready, nothing queued). */
-
-/* Passes 2-4 with the orders made: the case that fired, WEFT_EAGAIN /
- * WEFT_EDEADLK, or WEFT_EXT_PARKED with the case waiters queued.  The
- * channel locks publish sel's pending state with the queueing. */
+ * case (WEFT_EAGAIN if nothing is ready, nothing queued).
+ *
+ * sel_start_ext: passes 2-4 with the orders made: the case that fired,
+ * WEFT_EAGAIN / WEFT_EDEADLK, or WEFT_EXT_PARKED with the case waiters
+ * queued.  The channel locks publish sel's pending state with the
+ * queueing. */
 static int sel_start_ext(weft_select_ext_t *s, int dflt)
 {
     int rc = sel_poll(s->cases, s->m, s->pollorder, s->lockorder);
