@@ -417,7 +417,12 @@ int weft_co_pin(struct weft_co *co)
 
 void weft_co_unpin(struct weft_co *co)
 {
-    atomic_store(&co->park, CO_PARK_PARKED);
+    /* release: what the pinner did (read `blocked`, claimed the waiter)
+     * comes before whatever the next one to see PARKED does.  Nobody
+     * pairs this store with a later load of their own (the Dekker pair
+     * with weft_cancel is the pinning CAS and the load after it), so it
+     * need not be a full barrier: it is on every park's path. */
+    atomic_store_explicit(&co->park, CO_PARK_PARKED, memory_order_release);
 }
 
 static void switch_out(struct weft_co *co, int post, weft_spin_t *unlock);
@@ -466,7 +471,8 @@ static void do_post(weft_worker_t *w)
         runq_put(w, co); /* the tail, not runnext: everyone else goes first */
         break;
     case POST_PARK: {
-        /* PARKED first, then the object's lock.  In the other order a
+        /* PARKED (by way of PINNED, below) first, then the object's
+         * lock.  In the other order a
          * waker that took the lock in between found the coroutine still
          * RUNNING, so this worker requeued it here instead of the waker
          * putting it in its own run-next: at two workers a ping-pong pair
@@ -478,10 +484,25 @@ static void do_post(weft_worker_t *w)
          * free the object the lock lives in, before this unlock: a wake
          * through the object (data, close, hand-over) needs its lock, and
          * a wake from elsewhere (timer, cancel, another select case) makes
-         * the waiter relock it to unqueue itself (wait.h, step 4). */
+         * the waiter relock it to unqueue itself (wait.h, step 4).
+         *
+         * That argument needs the lock, and covers only this worker's
+         * own accesses up to the unlock; some parks have no lock (a
+         * sleep: its timer may fire on another worker at once).  So the
+         * worker moves co to PINNED rather than PARKED: nothing can wake
+         * co while it reads `canceled` (weft_co_ready waits), and a
+         * missed cancel is claimed then.  After the unpin co may run
+         * elsewhere, exit, and its stack (co lives at its top) be handed
+         * to a new coroutine: TSan caught the earlier order, which read
+         * `canceled` after the unlock, reading a coroutine whose stack a
+         * spawn was already clearing.  A cancel claimed here owns the
+         * waiter, so co stays put until the resume below. */
         bump(&w->parks);
         int s = CO_PARK_RUNNING;
-        int parked = atomic_compare_exchange_strong(&co->park, &s, CO_PARK_PARKED);
+        int parked = atomic_compare_exchange_strong(&co->park, &s, CO_PARK_PINNED);
+        weft_waiter_t *cancel = NULL;
+        if (parked)
+            cancel = weft_co_claim_pinned(co, atomic_load(&co->canceled)); /* unpins */
         if (unlock)
             weft_spin_unlock(unlock);
         if (!parked) {
@@ -489,8 +510,8 @@ static void do_post(weft_worker_t *w)
             atomic_store(&co->park, CO_PARK_RUNNING);
             atomic_store_explicit(&co->status, CO_RUNNABLE, memory_order_relaxed);
             runq_put(w, co);
-        } else if (atomic_load(&co->canceled)) {
-            weft_co_cancel_parked(co); /* weft_cancel may have missed it ("pinning") */
+        } else if (cancel) {
+            weft_waiter_resume(cancel, WEFT_ECANCELED); /* weft_cancel missed it ("pinning") */
         }
         break;
     }
