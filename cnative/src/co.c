@@ -371,14 +371,14 @@ void weft_co_cancel_parked(struct weft_co *co)
         if (weft_co_pin(co))
             break;
     }
-    weft_waiter_t *w = weft_co_claim_pinned(co, 1);
+    weft_waiter_t *w = weft_co_claim_pinned(co);
     if (w)
         weft_waiter_resume(w, WEFT_ECANCELED); /* weft_co_ready: PARKED -> RUNNING */
 }
 
-weft_waiter_t *weft_co_claim_pinned(struct weft_co *co, int cancel)
+weft_waiter_t *weft_co_claim_pinned(struct weft_co *co)
 {
-    weft_waiter_t *w = cancel ? atomic_load_explicit(&co->blocked, memory_order_relaxed) : NULL;
+    weft_waiter_t *w = atomic_load_explicit(&co->blocked, memory_order_relaxed);
     int won = w && !w->nocancel && weft_waiter_claim(w);
     weft_co_unpin(co);
     return won ? w : NULL;

@@ -182,10 +182,10 @@ void weft_co_unpin(struct weft_co *co);
  * cancellation may end (co.c); anyone, any time after co->canceled was
  * set. */
 void weft_co_cancel_parked(struct weft_co *co);
-/* co pinned by the caller: if `cancel`, wins its wait for a cancel when
- * cancellation may end it; then unpins co.  Returns the waiter won (the
- * caller resumes it with WEFT_ECANCELED) or NULL. */
-weft_waiter_t *weft_co_claim_pinned(struct weft_co *co, int cancel);
+/* co pinned by the caller: wins its wait for a cancel if cancellation
+ * may end it, then unpins co.  Returns the waiter won (the caller
+ * resumes it with WEFT_ECANCELED) or NULL. */
+weft_waiter_t *weft_co_claim_pinned(struct weft_co *co);
 
 /* Ensures the runtime is started (weft_init with defaults on first use). */
 int weft_runtime_start(void);

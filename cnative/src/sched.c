@@ -472,11 +472,11 @@ static void do_post(weft_worker_t *w)
         break;
     case POST_PARK: {
         /* PARKED (by way of PINNED, below) first, then the object's
-         * lock.  In the other order a
-         * waker that took the lock in between found the coroutine still
-         * RUNNING, so this worker requeued it here instead of the waker
-         * putting it in its own run-next: at two workers a ping-pong pair
-         * then settled on two workers, every hop a cross-core wake-up
+         * lock.  In the other order a waker that took the lock in
+         * between found the coroutine still RUNNING, so this worker
+         * requeued it here instead of the waker putting it in its own
+         * run-next: at two workers a ping-pong pair then settled on two
+         * workers, every hop a cross-core wake-up
          * and a fight for the channel lock.  Go orders it the same way
          * (park_m: status, then unlock).
          *
@@ -501,8 +501,10 @@ static void do_post(weft_worker_t *w)
         int s = CO_PARK_RUNNING;
         int parked = atomic_compare_exchange_strong(&co->park, &s, CO_PARK_PINNED);
         weft_waiter_t *cancel = NULL;
-        if (parked)
-            cancel = weft_co_claim_pinned(co, atomic_load(&co->canceled)); /* unpins */
+        if (parked && atomic_load(&co->canceled))
+            cancel = weft_co_claim_pinned(co); /* unpins */
+        else if (parked)
+            weft_co_unpin(co);
         if (unlock)
             weft_spin_unlock(unlock);
         if (!parked) {
