@@ -11,7 +11,12 @@
  * this does, the time is in the native protocol's cache traffic, not in
  * Java, JNI or virtual-thread scheduling.
  *
- *   ext_pingpong N   prints ext_ns_per_roundtrip=<v> line_ns_per_roundtrip=<v>
+ * Like Parking, each party passes WEFT_JNI_HAND, so a waiting party sits
+ * in the channel's seat (cnative/src/chan.h), and says WEFT_JNI_HANDED
+ * at its next start after an outcome came by hand; `ext_pingpong N 0`
+ * leaves both out (every waiter queued), for comparison.
+ *
+ *   ext_pingpong N [hand]   prints ext_ns_per_roundtrip=<v> line_ns_per_roundtrip=<v>
  */
 #include <pthread.h>
 #include <stdalign.h>
@@ -35,11 +40,13 @@
 struct mailbox {
     alignas(128) _Atomic int deliveries;
     int64_t value;
-    int seen; /* the owner's: deliveries consumed */
+    int seen;   /* the owner's: deliveries consumed */
+    int handed; /* the owner's: the last outcome came by hand */
 };
 static struct mailbox mb[3];
 static int64_t ping, pong;
 static long n;
+static int hand = WEFT_JNI_HAND;
 
 /* The status of a packed result, after delivering its token (with the
  * value, Parking.handOver's way). */
@@ -64,19 +71,28 @@ static int64_t await_token(int t)
     while (atomic_load(&m->deliveries) == m->seen)
         relax();
     m->seen++;
+    m->handed = hand != 0;
     return m->value;
+}
+
+/* The token of a start, telling op about a hand-over it was not told of. */
+static int64_t start_token(int t)
+{
+    int64_t tok = mb[t].handed ? t | WEFT_JNI_HANDED : t;
+    mb[t].handed = 0;
+    return tok;
 }
 
 static int64_t recv_value(int t, int64_t op, int64_t ch)
 {
-    if (deliver(weft_jni_chan_recv(op, ch, 1, t), 0) == WEFT_JNI_PARKED)
+    if (deliver(weft_jni_chan_recv(op, ch, 1 | hand, start_token(t)), 0) == WEFT_JNI_PARKED)
         return await_token(t);
     return weft_jni_op_value(op);
 }
 
 static void send_value(int t, int64_t op, int64_t ch, int64_t v)
 {
-    if (deliver(weft_jni_chan_send(op, ch, v, 1, t), v) == WEFT_JNI_PARKED)
+    if (deliver(weft_jni_chan_send(op, ch, v, 1 | hand, start_token(t)), v) == WEFT_JNI_PARKED)
         await_token(t);
 }
 
@@ -86,7 +102,7 @@ static void *echo(void *arg)
     (void)arg;
     for (long i = 0; i < n; i++)
         send_value(2, op, pong, recv_value(2, op, ping));
-    weft_jni_op_free(op);
+    weft_jni_op_free(op, mb[2].handed);
     return NULL;
 }
 
@@ -106,6 +122,8 @@ static void *line_echo(void *arg)
 int main(int argc, char **argv)
 {
     n = argc > 1 ? atol(argv[1]) : 1000000;
+    if (argc > 2 && atoi(argv[2]) == 0)
+        hand = 0;
     if (n <= 0 || weft_jni_runtime_start(1) != WEFT_JNI_OK)
         return 2;
     ping = weft_jni_chan_make(8, 0);
@@ -135,7 +153,7 @@ int main(int argc, char **argv)
     int64_t bounce = weft_now() - t0;
     pthread_join(t, NULL);
 
-    weft_jni_op_free(op);
+    weft_jni_op_free(op, mb[1].handed);
     weft_jni_chan_release(ping);
     weft_jni_chan_release(pong);
     printf("ext_ns_per_roundtrip=%.1f line_ns_per_roundtrip=%.1f\n", (double)ext / n, (double)bounce / n);

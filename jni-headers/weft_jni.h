@@ -174,8 +174,9 @@ WEFT_JNI_EXPORT int64_t weft_jni_sync_live(void);
 /* An op record with room for a channel element of elem_bytes and a
  * select of max_cases cases.  Handle, or WEFT_JNI_ENOMEM/EINVAL. */
 WEFT_JNI_EXPORT int64_t weft_jni_op_new(int64_t elem_bytes, int max_cases);
-/* WEFT_JNI_EBUSY while an operation is queued on it. */
-WEFT_JNI_EXPORT int weft_jni_op_free(int64_t op);
+/* WEFT_JNI_EBUSY while an operation is queued on it.  handed: 1 if the
+ * last operation's outcome came by hand (WEFT_JNI_HANDED, below). */
+WEFT_JNI_EXPORT int weft_jni_op_free(int64_t op, int handed);
 /* After a recv (at once, or once woken): the 8-byte element received. */
 WEFT_JNI_EXPORT int64_t weft_jni_op_value(int64_t op);
 /* After a select: the value of case i (received, or sent). */
@@ -214,7 +215,16 @@ WEFT_JNI_EXPORT int weft_jni_chan_is_closed(int64_t ch);
 WEFT_JNI_EXPORT int64_t weft_jni_chan_queued(int64_t ch, int dir);
 /* Send value (8-byte channels; record channels: the bytes set with
  * op_set_bytes, value ignored) / receive into op.  may_block 0: try only
- * (WEFT_JNI_EAGAIN).  Packed: OK, ECLOSED, EAGAIN, PARKED. */
+ * (WEFT_JNI_EAGAIN), 1: may wait; | WEFT_JNI_HAND if the caller hands
+ * over what a positive token it gets back completed (the status, and a
+ * send's value to a receiver) and takes its own wait's outcome by hand
+ * the same way; the value is then nowhere else (cnative/src/chan.h, the
+ * seat).  Packed: OK, ECLOSED, EAGAIN, PARKED.
+ *
+ * After a wait whose outcome came by hand, the next start of any kind on
+ * op passes its token | WEFT_JNI_HANDED (or op_free handed = 1). */
+#define WEFT_JNI_HAND 2
+#define WEFT_JNI_HANDED (1LL << 32)
 WEFT_JNI_EXPORT int64_t weft_jni_chan_send(int64_t op, int64_t ch, int64_t value, int may_block, int64_t token);
 WEFT_JNI_EXPORT int64_t weft_jni_chan_recv(int64_t op, int64_t ch, int may_block, int64_t token);
 /* Select over n cases (channels of 8-byte elements).  args is the

@@ -160,7 +160,7 @@ WEFT_TEST(recv_parks_and_a_coroutine_completes_it_through_the_wake_queue)
     join_co(co);
     drainer_stop_join(d);
     CHECK_EQ_INT(weft_jni_chan_release(chan_h), WEFT_JNI_OK);
-    CHECK_EQ_INT(weft_jni_op_free(jt[0].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_op_free(jt[0].op, 0), WEFT_JNI_OK);
     weft_shutdown();
 }
 
@@ -218,7 +218,7 @@ WEFT_TEST(abort_unqueues_a_parked_receive)
     CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[1].op, ch, 1, 0, tok(1))), WEFT_JNI_EAGAIN);
     /* and the op record is reusable */
     CHECK_EQ_INT(unpack(weft_jni_chan_recv(jt[0].op, ch, 0, tok(0))), WEFT_JNI_EAGAIN);
-    CHECK_EQ_INT(weft_jni_op_free(jt[0].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_op_free(jt[0].op, 0), WEFT_JNI_OK);
     weft_jni_chan_release(ch);
     weft_shutdown();
 }
@@ -228,7 +228,7 @@ WEFT_TEST(abort_after_completion_loses_and_the_value_is_kept)
     jt_init(2);
     int64_t ch = weft_jni_chan_make(8, 0);
     CHECK_EQ_INT(unpack(weft_jni_chan_recv(jt[0].op, ch, 1, tok(0))), WEFT_JNI_PARKED);
-    CHECK_EQ_INT(weft_jni_op_free(jt[0].op), WEFT_JNI_EBUSY); /* queued: not freed */
+    CHECK_EQ_INT(weft_jni_op_free(jt[0].op, 0), WEFT_JNI_EBUSY); /* queued: not freed */
     int64_t p = weft_jni_chan_send(jt[1].op, ch, 5, 1, tok(1));
     CHECK_EQ_INT((int16_t)(p & 0xffff), WEFT_JNI_OK);
     CHECK_EQ_INT(weft_jni_op_abort(jt[0].op, WEFT_JNI_ECANCELED), 0); /* too late */
@@ -260,7 +260,7 @@ WEFT_TEST(a_settled_channel_op_needs_no_result_call_before_the_next)
     CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[0].op, ch, 12, 1, tok(0))), WEFT_JNI_PARKED);
     CHECK_EQ_INT(unpack(weft_jni_chan_recv(jt[1].op, ch, 1, tok(1))), WEFT_JNI_OK);
     CHECK_EQ_INT(weft_jni_op_value(jt[1].op), 12);
-    CHECK_EQ_INT(weft_jni_op_free(jt[0].op), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_op_free(jt[0].op, 0), WEFT_JNI_OK);
     jt[0].op = 0;
     CHECK_EQ_INT(weft_jni_mutex_free(m), WEFT_JNI_OK);
     weft_jni_chan_release(ch);
@@ -699,6 +699,293 @@ WEFT_TEST(mpmc_unbuffered_java_and_coroutines_exact_accounting)
 WEFT_TEST(mpmc_buffered_java_and_coroutines_exact_accounting)
 {
     mpmc(64);
+}
+
+/* ---- the seat (chan.h): Java parties that hand outcomes over ------------------
+ * A stand-in that passes WEFT_JNI_HAND does what Parking does: a positive
+ * token a call of its own gets back completed that thread's wait, and it
+ * hands the outcome (and a send's value) over with the token; a thread
+ * whose outcome came by hand says so at its next start. */
+
+#define NO_HAND (-1000000)
+
+static int hand_status[MAXJ];
+static int64_t hand_value[MAXJ];
+static int tell_handed[MAXJ];
+
+static void hand_init(int n)
+{
+    jt_init(n);
+    for (int i = 0; i < n; i++) {
+        hand_status[i] = NO_HAND;
+        tell_handed[i] = 0;
+    }
+}
+
+/* Parking.handOver: value is what this call sent (0 for a receive) */
+static int unpack_hand(int64_t p, int64_t value)
+{
+    int64_t t = p >> 16;
+    int status = (int16_t)(p & 0xffff);
+    if (t > 0 && status == WEFT_JNI_OK) {
+        jthread_t *j = &jt[t - 1];
+        pthread_mutex_lock(&j->mu); /* deliver's lock publishes these too */
+        hand_value[t - 1] = value;
+        hand_status[t - 1] = WEFT_JNI_OK;
+        pthread_mutex_unlock(&j->mu);
+    }
+    if (t)
+        deliver(t < 0 ? -t : t);
+    return status;
+}
+
+/* the token for i's next start (Parking.Waiter.startToken) */
+static int64_t start_tok(int i)
+{
+    int64_t t = tok(i) | (tell_handed[i] ? WEFT_JNI_HANDED : 0);
+    tell_handed[i] = 0;
+    return t;
+}
+
+/* settle, taking an outcome that came by hand; *value: a receive's value */
+static int settle_hand(int i, int status, int64_t *value)
+{
+    if (status != WEFT_JNI_PARKED) {
+        if (value)
+            *value = weft_jni_op_value(jt[i].op);
+        return status;
+    }
+    jthread_t *j = &jt[i];
+    pthread_mutex_lock(&j->mu);
+    while (!j->delivered)
+        pthread_cond_wait(&j->cv, &j->mu);
+    j->delivered--;
+    int hs = hand_status[i];
+    hand_status[i] = NO_HAND;
+    int64_t hv = hand_value[i];
+    pthread_mutex_unlock(&j->mu);
+    if (hs != NO_HAND) {
+        tell_handed[i] = 1;
+        if (value)
+            *value = hv;
+        return hs;
+    }
+    int r = result(i);
+    if (r == WEFT_JNI_PARKED)
+        r = settle(i, r); /* woken to try again and queued anew: wait again */
+    CHECK(r != WEFT_JNI_EAGAIN);
+    if (value)
+        *value = weft_jni_op_value(jt[i].op);
+    return r;
+}
+
+static weft_chan_t *C(int64_t h)
+{
+    return (weft_chan_t *)(intptr_t)h;
+}
+
+WEFT_TEST(a_java_party_sits_and_a_java_partner_hands_it_over)
+{
+    hand_init(2);
+    int64_t ch = weft_jni_chan_make(8, 0);
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_recv(jt[0].op, ch, 1 | WEFT_JNI_HAND, start_tok(0)), 0),
+                 WEFT_JNI_PARKED);
+    CHECK_EQ_INT(C(ch)->seat.dir, WEFT_RECV);
+    CHECK_EQ_INT(weft_chan_queued(C(ch), WEFT_RECV), 1); /* the sitter counts */
+    int64_t p = weft_jni_chan_send(jt[1].op, ch, 7, 1 | WEFT_JNI_HAND, start_tok(1));
+    CHECK_EQ_INT((int16_t)(p & 0xffff), WEFT_JNI_OK);
+    CHECK_EQ_INT(p >> 16, tok(0)); /* the sitter's token, from the seat */
+    CHECK_EQ_INT(C(ch)->seat.dir, 0);
+    /* nothing of the sitter's was touched: its op record still waits */
+    CHECK_EQ_INT(weft_ext_settled((weft_ext_t *)(intptr_t)jt[0].op), 0);
+    CHECK_EQ_INT(unpack(weft_jni_chan_recv(jt[0].op, ch, 0, tok(0))), WEFT_JNI_EBUSY);
+    int64_t v = 0;
+    CHECK_EQ_INT(unpack_hand(p, 7), WEFT_JNI_OK);
+    CHECK_EQ_INT(settle_hand(0, WEFT_JNI_PARKED, &v), WEFT_JNI_OK);
+    CHECK_EQ_INT(v, 7);
+    /* told at the next start, the record is free again; a sitting sender */
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_send(jt[0].op, ch, 8, 1 | WEFT_JNI_HAND, start_tok(0)), 8),
+                 WEFT_JNI_PARKED);
+    CHECK_EQ_INT(C(ch)->seat.dir, WEFT_SEND);
+    p = weft_jni_chan_recv(jt[1].op, ch, 1 | WEFT_JNI_HAND, start_tok(1));
+    CHECK_EQ_INT(p >> 16, tok(0));
+    CHECK_EQ_INT(unpack_hand(p, 0), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_jni_op_value(jt[1].op), 8); /* from the seat */
+    CHECK_EQ_INT(settle_hand(0, WEFT_JNI_PARKED, NULL), WEFT_JNI_OK);
+    /* a record that ended by hand is freed with handed = 1, not before */
+    CHECK_EQ_INT(weft_jni_op_free(jt[0].op, 0), WEFT_JNI_EBUSY);
+    CHECK_EQ_INT(weft_jni_op_free(jt[0].op, 1), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_ext_wake_pending(), 0);
+    weft_jni_chan_release(ch);
+    weft_shutdown();
+}
+
+WEFT_TEST(a_sitter_completed_by_a_coroutine_or_a_select_asks_its_op_record)
+{
+    hand_init(2);
+    pthread_t d = drainer_start();
+    chan_h = weft_jni_chan_make(8, 0);
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_recv(jt[0].op, chan_h, 1 | WEFT_JNI_HAND, start_tok(0)), 0),
+                 WEFT_JNI_PARKED);
+    CHECK_EQ_INT(C(chan_h)->seat.dir, WEFT_RECV);
+    weft_co_t *co = spawn(co_send_42, (void *)42);
+    int64_t v = 0;
+    CHECK_EQ_INT(settle_hand(0, WEFT_JNI_PARKED, &v), WEFT_JNI_OK);
+    CHECK_EQ_INT(v, 42);
+    join_co(co);
+    /* a select's receive takes a sitting sender's value */
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_send(jt[0].op, chan_h, 9, 1 | WEFT_JNI_HAND, start_tok(0)), 9),
+                 WEFT_JNI_PARKED);
+    int64_t chans[1] = { chan_h }, vals[1] = { 0 };
+    int dirs[1] = { WEFT_RECV };
+    int r = unpack(weft_jni_select(jt[1].op, 1, select_args(1, chans, dirs, vals), 0, tok(1)));
+    CHECK_EQ_INT(r, 0);
+    CHECK_EQ_INT(weft_jni_op_case_value(jt[1].op, 0), 9);
+    CHECK_EQ_INT(settle_hand(0, WEFT_JNI_PARKED, NULL), WEFT_JNI_OK);
+    drainer_stop_join(d);
+    weft_jni_chan_release(chan_h);
+    weft_shutdown();
+}
+
+WEFT_TEST(close_and_abort_end_a_sitters_wait)
+{
+    hand_init(3);
+    pthread_t d = drainer_start();
+    int64_t ch = weft_jni_chan_make(8, 0);
+    /* abort wins: the seat is empty again, nobody can complete the wait */
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_recv(jt[0].op, ch, 1 | WEFT_JNI_HAND, start_tok(0)), 0),
+                 WEFT_JNI_PARKED);
+    CHECK_EQ_INT(weft_jni_op_abort(jt[0].op, WEFT_JNI_ETIMEDOUT), 1);
+    CHECK_EQ_INT(result(0), WEFT_JNI_ETIMEDOUT);
+    CHECK_EQ_INT(C(ch)->seat.dir, 0);
+    CHECK_EQ_INT(unpack(weft_jni_chan_send(jt[1].op, ch, 1, 0 | WEFT_JNI_HAND, start_tok(1))), WEFT_JNI_EAGAIN);
+    /* a try never sits */
+    CHECK_EQ_INT(unpack(weft_jni_chan_recv(jt[0].op, ch, 0 | WEFT_JNI_HAND, start_tok(0))), WEFT_JNI_EAGAIN);
+    CHECK_EQ_INT(C(ch)->seat.dir, 0);
+    /* abort loses to a partner that took the token back */
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_recv(jt[0].op, ch, 1 | WEFT_JNI_HAND, start_tok(0)), 0),
+                 WEFT_JNI_PARKED);
+    int64_t p = weft_jni_chan_send(jt[1].op, ch, 5, 1 | WEFT_JNI_HAND, start_tok(1));
+    CHECK_EQ_INT(weft_jni_op_abort(jt[0].op, WEFT_JNI_ECANCELED), 0);
+    int64_t v = 0;
+    CHECK_EQ_INT(unpack_hand(p, 5), WEFT_JNI_OK);
+    CHECK_EQ_INT(settle_hand(0, WEFT_JNI_PARKED, &v), WEFT_JNI_OK);
+    CHECK_EQ_INT(v, 5);
+    /* close: a sitting receiver (its element zeroed) and a queued one behind it */
+    signed char ff[8] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+    CHECK_EQ_INT(weft_jni_op_set_bytes(jt[0].op, ff, 8), WEFT_JNI_OK);
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_recv(jt[0].op, ch, 1 | WEFT_JNI_HAND, start_tok(0)), 0),
+                 WEFT_JNI_PARKED);
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_recv(jt[2].op, ch, 1 | WEFT_JNI_HAND, start_tok(2)), 0),
+                 WEFT_JNI_PARKED);
+    CHECK_EQ_INT(weft_chan_queued(C(ch), WEFT_RECV), 2);
+    CHECK_EQ_INT(unpack(weft_jni_chan_close(ch)), WEFT_JNI_OK);
+    CHECK_EQ_INT(settle_hand(0, WEFT_JNI_PARKED, &v), WEFT_JNI_ECLOSED);
+    CHECK_EQ_INT(v, 0);
+    CHECK_EQ_INT(settle_hand(2, WEFT_JNI_PARKED, NULL), WEFT_JNI_ECLOSED);
+    CHECK_EQ_INT(C(ch)->seat.dir, 0);
+    drainer_stop_join(d);
+    weft_jni_chan_release(ch);
+    weft_shutdown();
+}
+
+WEFT_TEST(the_sitter_is_served_first_and_only_8_byte_unbuffered_channels_seat)
+{
+    hand_init(3);
+    int64_t ch = weft_jni_chan_make(8, 0);
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_recv(jt[0].op, ch, 1 | WEFT_JNI_HAND, start_tok(0)), 0),
+                 WEFT_JNI_PARKED);
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_recv(jt[1].op, ch, 1 | WEFT_JNI_HAND, start_tok(1)), 0),
+                 WEFT_JNI_PARKED); /* the seat is taken: queued */
+    int64_t p = weft_jni_chan_send(jt[2].op, ch, 1, 1 | WEFT_JNI_HAND, start_tok(2));
+    CHECK_EQ_INT(p >> 16, tok(0)); /* first come, first served */
+    CHECK_EQ_INT(unpack_hand(p, 1), WEFT_JNI_OK);
+    CHECK_EQ_INT(settle_hand(0, WEFT_JNI_PARKED, NULL), WEFT_JNI_OK);
+    p = weft_jni_chan_send(jt[2].op, ch, 2, 1 | WEFT_JNI_HAND, start_tok(2));
+    CHECK_EQ_INT(p >> 16, tok(1));
+    int64_t v = 0;
+    CHECK_EQ_INT(unpack_hand(p, 2), WEFT_JNI_OK);
+    CHECK_EQ_INT(settle_hand(1, WEFT_JNI_PARKED, &v), WEFT_JNI_OK);
+    CHECK_EQ_INT(v, 2);
+    /* buffered, or records: the queue, as before */
+    int64_t buf = weft_jni_chan_make(8, 1), rec = weft_jni_chan_make(8 + 1, 0);
+    weft_jni_op_free(jt[0].op, 1);
+    jt[0].op = weft_jni_op_new(16, 0);
+    tell_handed[0] = 0;
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_recv(jt[0].op, buf, 1 | WEFT_JNI_HAND, start_tok(0)), 0),
+                 WEFT_JNI_PARKED);
+    CHECK_EQ_INT(weft_chan_queued(C(buf), WEFT_RECV), 1);
+    CHECK_EQ_INT(weft_jni_op_abort(jt[0].op, WEFT_JNI_ETIMEDOUT), 1);
+    CHECK_EQ_INT(result(0), WEFT_JNI_ETIMEDOUT);
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_recv(jt[0].op, rec, 1 | WEFT_JNI_HAND, start_tok(0)), 0),
+                 WEFT_JNI_PARKED);
+    CHECK_EQ_INT(C(rec)->seat.dir, 0);
+    CHECK_EQ_INT(weft_chan_queued(C(rec), WEFT_RECV), 1);
+    CHECK_EQ_INT(weft_jni_op_abort(jt[0].op, WEFT_JNI_ETIMEDOUT), 1);
+    CHECK_EQ_INT(result(0), WEFT_JNI_ETIMEDOUT);
+    weft_jni_chan_release(ch);
+    weft_jni_chan_release(buf);
+    weft_jni_chan_release(rec);
+    weft_shutdown();
+}
+
+/* stress: Java-like parties that hand over, and coroutines, on one
+ * unbuffered channel: every value arrives exactly once */
+static void *jt_consumer_hand(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    for (;;) {
+        int64_t v = 0;
+        int r = settle_hand(i, unpack_hand(weft_jni_chan_recv(jt[i].op, chan_h, 1 | WEFT_JNI_HAND, start_tok(i)), 0),
+                            &v);
+        if (r == WEFT_JNI_ECLOSED)
+            return NULL;
+        CHECK_EQ_INT(r, WEFT_JNI_OK);
+        atomic_fetch_add(&consumed_sum, v);
+        atomic_fetch_add(&consumed_n, 1);
+    }
+}
+
+static void *jt_producer_hand(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    int64_t base = (int64_t)(i - CONSUMERS + PRODUCERS / 2) * PER_PRODUCER;
+    for (int64_t k = 1; k <= PER_PRODUCER; k++) {
+        int64_t v = base + k;
+        int r = unpack_hand(weft_jni_chan_send(jt[i].op, chan_h, v, 1 | WEFT_JNI_HAND, start_tok(i)), v);
+        CHECK_EQ_INT(settle_hand(i, r, NULL), WEFT_JNI_OK);
+    }
+    return NULL;
+}
+
+WEFT_TEST(mpmc_unbuffered_with_seats_exact_accounting)
+{
+    hand_init(CONSUMERS + PRODUCERS);
+    pthread_t d = drainer_start();
+    chan_h = weft_jni_chan_make(8, 0);
+    atomic_store(&consumed_sum, 0);
+    atomic_store(&consumed_n, 0);
+    pthread_t cons[CONSUMERS], prod[PRODUCERS / 2];
+    for (int i = 0; i < CONSUMERS; i++)
+        cons[i] = thread(jt_consumer_hand, (void *)(intptr_t)i);
+    weft_co_t *cp[PRODUCERS / 2];
+    for (int i = 0; i < PRODUCERS / 2; i++)
+        cp[i] = spawn(co_producer, (void *)(intptr_t)i);
+    for (int i = 0; i < PRODUCERS / 2; i++)
+        prod[i] = thread(jt_producer_hand, (void *)(intptr_t)(CONSUMERS + i));
+    for (int i = 0; i < PRODUCERS / 2; i++)
+        join_co(cp[i]);
+    for (int i = 0; i < PRODUCERS / 2; i++)
+        join_thread(prod[i]);
+    unpack(weft_jni_chan_close(chan_h));
+    for (int i = 0; i < CONSUMERS; i++)
+        join_thread(cons[i]);
+    long long n = (long long)PRODUCERS * PER_PRODUCER;
+    CHECK_EQ_INT(atomic_load(&consumed_n), n);
+    CHECK_EQ_INT(atomic_load(&consumed_sum), n * (n + 1) / 2);
+    drainer_stop_join(d);
+    weft_jni_chan_release(chan_h);
+    weft_shutdown();
 }
 
 WEFT_TEST(live_counts_follow_make_and_free)

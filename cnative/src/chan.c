@@ -109,7 +109,8 @@ void weft_chan_release(weft_chan_t *c)
      * than free memory they will touch when they wake, close c (they get
      * WEFT_ECLOSED) and leak it. */
     weft_spin_lock(&c->lock);
-    int waiters = !weft_waitq_empty(&c->recvq) || !weft_waitq_empty(&c->sendq);
+    int waiters = !weft_waitq_empty(&c->recvq) || !weft_waitq_empty(&c->sendq) ||
+                  (!c->cap && c->seat.dir);
     weft_spin_unlock(&c->lock);
     if (waiters) {
         fprintf(stderr, "weft: weft_chan_release: last reference to channel %p dropped while "
@@ -157,9 +158,9 @@ static int block(weft_chan_t *c, weft_waitq_t *q, void *elem, int64_t deadline, 
  * locked, for the caller to queue itself. */
 #define WOULD_BLOCK 1
 
-static inline int send_now(weft_chan_t *c, const void *elem)
+static inline int send_now(weft_chan_t *c, const void *elem, int hand)
 {
-    chan_wakes_t wk = { 0 };
+    chan_wakes_t wk = { .hand = hand };
     weft_spin_lock(&c->lock);
     if (c->closed) {
         weft_spin_unlock(&c->lock);
@@ -173,9 +174,9 @@ static inline int send_now(weft_chan_t *c, const void *elem)
     return WOULD_BLOCK;
 }
 
-static inline int recv_now(weft_chan_t *c, void *elem)
+static inline int recv_now(weft_chan_t *c, void *elem, int hand)
 {
-    chan_wakes_t wk = { 0 };
+    chan_wakes_t wk = { .hand = hand };
     int closed;
     weft_spin_lock(&c->lock);
     if (chan_try_recv_locked(c, elem, &wk, &closed)) {
@@ -276,7 +277,7 @@ static int chan_send(weft_chan_t *c, const void *elem, int may_block, int64_t de
         }
         return ring_op(c, WEFT_SEND, (void *)elem, may_block, deadline);
     }
-    int r = send_now(c, elem);
+    int r = send_now(c, elem, 0);
     if (r != WOULD_BLOCK)
         return r;
     if (!may_block) {
@@ -297,7 +298,7 @@ static int chan_recv(weft_chan_t *c, void *elem, int may_block, int64_t deadline
         }
         return ring_op(c, WEFT_RECV, elem, may_block, deadline);
     }
-    int r = recv_now(c, elem);
+    int r = recv_now(c, elem, 0);
     if (r != WOULD_BLOCK)
         return r;
     if (!may_block) {
@@ -345,33 +346,45 @@ int weft_chan_try_recv(weft_chan_t *c, void *elem)
  * w->elem and calls w's notify; after WEFT_WAKE_RETRY the owner calls
  * these again (ext.c). */
 
-/* Queues w on q (c locked) and unlocks; no w: a try that failed. */
-static int queue_ext(weft_chan_t *c, weft_waitq_t *q, void *elem, weft_waiter_t *w)
+/* Seats w (chan.h, the seat) or queues it on the dir side (c locked),
+ * and unlocks; no w: a try that failed. */
+static int queue_ext(weft_chan_t *c, int dir, void *elem, weft_waiter_t *w, int64_t hand)
 {
     if (!w) {
         weft_spin_unlock(&c->lock); /* unbuffered: ring_try answers a buffered try itself */
         return WEFT_EAGAIN;
     }
     w->elem = elem;
+    weft_waitq_t *q = dir == WEFT_SEND ? &c->sendq : &c->recvq;
+    if (hand > 0 && hand <= INT32_MAX && !c->cap && c->elem_size == sizeof c->seat.value &&
+        !c->seat.dir && weft_waitq_empty(q)) {
+        c->seat.dir = dir;
+        c->seat.token = (int32_t)hand;
+        if (dir == WEFT_SEND)
+            memcpy(&c->seat.value, elem, sizeof c->seat.value);
+        c->seat.w = w;
+        weft_spin_unlock(&c->lock);
+        return WEFT_EXT_SEATED;
+    }
     weft_waitq_push(q, w);
     weft_spin_unlock(&c->lock);
     return WEFT_EXT_PARKED;
 }
 
-int weft_chan_send_ext(weft_chan_t *c, const void *elem, weft_waiter_t *w)
+int weft_chan_send_ext(weft_chan_t *c, const void *elem, weft_waiter_t *w, int64_t hand)
 {
     if (!c || (!elem && c->elem_size))
         return WEFT_EINVAL;
-    int r = c->cap ? ring_try(c, WEFT_SEND, (void *)elem, w != NULL) : send_now(c, elem);
-    return r != WOULD_BLOCK ? r : queue_ext(c, &c->sendq, (void *)elem, w);
+    int r = c->cap ? ring_try(c, WEFT_SEND, (void *)elem, w != NULL) : send_now(c, elem, hand != 0);
+    return r != WOULD_BLOCK ? r : queue_ext(c, WEFT_SEND, (void *)elem, w, hand);
 }
 
-int weft_chan_recv_ext(weft_chan_t *c, void *elem, weft_waiter_t *w)
+int weft_chan_recv_ext(weft_chan_t *c, void *elem, weft_waiter_t *w, int64_t hand)
 {
     if (!c)
         return WEFT_EINVAL;
-    int r = c->cap ? ring_try(c, WEFT_RECV, elem, w != NULL) : recv_now(c, elem);
-    return r != WOULD_BLOCK ? r : queue_ext(c, &c->recvq, elem, w);
+    int r = c->cap ? ring_try(c, WEFT_RECV, elem, w != NULL) : recv_now(c, elem, hand != 0);
+    return r != WOULD_BLOCK ? r : queue_ext(c, WEFT_RECV, elem, w, hand);
 }
 
 /* After the owner won w itself: off the queue (dir WEFT_SEND: sendq,
@@ -384,12 +397,24 @@ void weft_chan_unqueue_ext(weft_chan_t *c, int dir, weft_waiter_t *w)
     weft_spin_unlock(&c->lock);
 }
 
+int weft_chan_unseat_ext(weft_chan_t *c, weft_waiter_t *w)
+{
+    weft_spin_lock(&c->lock);
+    int sat = !c->cap && c->seat.dir && c->seat.w == w;
+    if (sat)
+        c->seat.dir = 0;
+    weft_spin_unlock(&c->lock);
+    return sat;
+}
+
 /* Tests: parties queued on c's send (WEFT_SEND) or receive queue, dead
- * entries included. */
+ * entries included, and a sitter of that side. */
 size_t weft_chan_queued(weft_chan_t *c, int dir)
 {
     size_t n = 0;
     weft_spin_lock(&c->lock);
+    if (!c->cap && c->seat.dir == dir)
+        n++;
     for (weft_waiter_t *w = (dir == WEFT_SEND ? c->sendq : c->recvq).head; w; w = w->next)
         n++;
     weft_spin_unlock(&c->lock);
@@ -414,8 +439,21 @@ int weft_chan_close(weft_chan_t *c)
     int reason = c->cap ? WEFT_WAKE_RETRY : WEFT_WAKE_CLOSED;
     /* Claim every waiter still pending, chaining the claimed parties
      * through their `next` (free: a claimed plain waiter is off its queue,
-     * a select's own waiter is never queued), then wake them unlocked. */
+     * a select's own waiter is never queued), then wake them unlocked.
+     * The sitter first: it is the oldest of its side. */
     weft_waiter_t *head = NULL, **tail = &head, *w;
+    if (!c->cap && c->seat.dir) {
+        w = c->seat.w;
+        int receiver = c->seat.dir == WEFT_RECV;
+        c->seat.dir = 0;
+        if (weft_waiter_claim(w)) { /* always: chan_seat_take */
+            if (receiver && w->elem)
+                memset(w->elem, 0, c->elem_size);
+            w->next = NULL;
+            *tail = w;
+            tail = &w->next;
+        }
+    }
     while ((w = chan_dequeue(&c->recvq)) != NULL) {
         if (!c->cap && w->elem && c->elem_size)
             memset(w->elem, 0, c->elem_size);

@@ -17,6 +17,7 @@ enum { EXT_IDLE, EXT_CHAN_SEND, EXT_CHAN_RECV, EXT_SELECT, EXT_MUTEX, EXT_RWLOCK
 struct weft_ext {
     weft_waiter_t w;              /* first: notify gets &x->w */
     int op;                       /* EXT_*: what x is queued for (IDLE between operations) */
+    int seated;                   /* op is a channel's: x sits in its seat (chan.h) */
     void *obj;                    /* what it is queued on */
     struct weft_ext *wake_next;   /* the wake queue's link */
     unsigned char *buf;           /* the element: w.inline_elem if it fits, else elem[] */
@@ -110,6 +111,14 @@ static void notify(weft_waiter_t *w, int reason)
     while (!atomic_compare_exchange_weak(&wake_head, &head, x));
     atomic_fetch_add(&wake_count, 1);
     wake_drainer();
+}
+
+int weft_ext_hand_direct(int64_t token)
+{
+    if (!direct_on || direct_tok)
+        return 0;
+    direct_tok = token;
+    return 1;
 }
 
 void weft_ext_direct_begin(void)
@@ -287,16 +296,37 @@ static int idle(weft_ext_t *x)
     return 0;
 }
 
-/* x queued (r == WEFT_EXT_PARKED) or done with at once */
+/* x queued (r == WEFT_EXT_PARKED or, in a channel's seat,
+ * WEFT_EXT_SEATED) or done with at once */
 static int started(weft_ext_t *x, int op, int r)
 {
+    x->seated = r == WEFT_EXT_SEATED;
+    if (x->seated)
+        r = WEFT_EXT_PARKED;
     x->op = r == WEFT_EXT_PARKED ? op : EXT_IDLE;
     return r;
 }
 
+void weft_ext_handed(weft_ext_t *x)
+{
+    /* A sitter's partner took its token back and touched nothing of x
+     * (chan.h, the seat): x->w.state still says pending.  Only the owner
+     * knows the wait is over, from the hand-over. */
+    if (x && x->seated && (x->op == EXT_CHAN_SEND || x->op == EXT_CHAN_RECV))
+        x->op = EXT_IDLE;
+}
+
+/* token may carry WEFT_EXT_HANDED (ext.h): the last operation ended by
+ * hand; it is stripped here */
 #define CHECK_START(x, token)                                                 \
     do {                                                                      \
-        if (!(x) || (token) <= 0 || (int64_t)(intptr_t)(token) != (token))   \
+        if (!(x) || (token) <= 0)                                             \
+            return WEFT_EINVAL;                                               \
+        if ((token) & WEFT_EXT_HANDED) {                                      \
+            weft_ext_handed(x);                                               \
+            (token) &= ~WEFT_EXT_HANDED;                                      \
+        }                                                                     \
+        if ((token) <= 0 || (int64_t)(intptr_t)(token) != (token))           \
             return WEFT_EINVAL;                                               \
         if (!idle(x))                                                         \
             return WEFT_EBUSY;                                                \
@@ -308,7 +338,8 @@ int weft_ext_chan_send(weft_ext_t *x, weft_chan_t *c, int may_block, int64_t tok
     if (!c || c->elem_size > x->elem_size)
         return WEFT_EINVAL;
     arm(x, "chan send", c, token);
-    return started(x, EXT_CHAN_SEND, weft_chan_send_ext(c, x->buf, may_block ? &x->w : NULL));
+    int64_t hand = may_block & WEFT_EXT_HAND ? token : 0;
+    return started(x, EXT_CHAN_SEND, weft_chan_send_ext(c, x->buf, may_block & 1 ? &x->w : NULL, hand));
 }
 
 int weft_ext_chan_recv(weft_ext_t *x, weft_chan_t *c, int may_block, int64_t token)
@@ -317,7 +348,8 @@ int weft_ext_chan_recv(weft_ext_t *x, weft_chan_t *c, int may_block, int64_t tok
     if (!c || c->elem_size > x->elem_size)
         return WEFT_EINVAL;
     arm(x, "chan recv", c, token);
-    return started(x, EXT_CHAN_RECV, weft_chan_recv_ext(c, x->buf, may_block ? &x->w : NULL));
+    int64_t hand = may_block & WEFT_EXT_HAND ? token : 0;
+    return started(x, EXT_CHAN_RECV, weft_chan_recv_ext(c, x->buf, may_block & 1 ? &x->w : NULL, hand));
 }
 
 int weft_ext_select(weft_ext_t *x, int n, weft_chan_t *const *chans, const int *dirs, int dflt,
@@ -407,6 +439,14 @@ int weft_ext_abort(weft_ext_t *x, int reason)
 {
     if (!x || x->op == EXT_IDLE || (reason != WEFT_ETIMEDOUT && reason != WEFT_ECANCELED))
         return 0;
+    if (x->seated) {
+        /* nobody claims a sitter's waiter while it sits: the seat, under
+         * the channel's lock, decides (chan.h) */
+        if (!weft_chan_unseat_ext(x->obj, &x->w))
+            return 0;
+        atomic_store_explicit(&x->w.state, reason, memory_order_release);
+        return 1;
+    }
     if (!weft_waiter_claim(&x->w))
         return 0;
     /* Won: no notify will run.  Publish the outcome, then leave the
@@ -453,7 +493,7 @@ int weft_ext_result(weft_ext_t *x)
          * queues x again (chan.c) and the next token is for this */
         int send = x->op == EXT_CHAN_SEND;
         arm(x, send ? "chan send" : "chan recv", x->obj, token_of(x));
-        r = send ? weft_chan_send_ext(x->obj, x->buf, &x->w) : weft_chan_recv_ext(x->obj, x->buf, &x->w);
+        r = send ? weft_chan_send_ext(x->obj, x->buf, &x->w, 0) : weft_chan_recv_ext(x->obj, x->buf, &x->w, 0);
         if (r == WEFT_EXT_PARKED)
             return r;
     } else if (x->op == EXT_MUTEX && s == WEFT_WAKE_RETRY) {

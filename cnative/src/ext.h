@@ -55,8 +55,20 @@ size_t weft_ext_elem_size(const weft_ext_t *x);
 int weft_ext_max_cases(const weft_ext_t *x);
 int64_t *weft_ext_case_values(weft_ext_t *x);
 
-/* step 1; token > 0.  A channel's element is x's elem (set it before a
- * send; it holds what was received after a recv). */
+/* Hand-over.  A Java caller that hands over the outcome of a channel
+ * wait it completes (Parking.handOver), and takes one for its own, says
+ * so with WEFT_EXT_HAND in may_block: its plain channel operations may
+ * then sit in a channel's seat and take a sitter's token back (chan.h,
+ * the seat).  A sitter whose outcome came by hand was never told so
+ * natively: its owner says it with WEFT_EXT_HANDED or'ed into the token
+ * of its next start (any kind), or weft_ext_handed before freeing x. */
+#define WEFT_EXT_HAND 2
+#define WEFT_EXT_HANDED ((int64_t)1 << 32)
+void weft_ext_handed(weft_ext_t *x);
+
+/* step 1; token > 0 (| WEFT_EXT_HANDED).  A channel's element is x's elem
+ * (set it before a send; it holds what was received after a recv).
+ * may_block: 0 try, 1 may queue, | WEFT_EXT_HAND. */
 int weft_ext_chan_send(weft_ext_t *x, weft_chan_t *c, int may_block, int64_t token);
 int weft_ext_chan_recv(weft_ext_t *x, weft_chan_t *c, int may_block, int64_t token);
 /* n cases on channels of 8-byte elements; dirs WEFT_SEND/WEFT_RECV; the

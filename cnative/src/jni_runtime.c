@@ -28,6 +28,8 @@ _Static_assert(WEFT_JNI_EDEADLK == WEFT_EDEADLK, "status codes differ");
 _Static_assert(WEFT_JNI_ESTATE == WEFT_ESTATE, "status codes differ");
 _Static_assert(WEFT_JNI_PARKED == WEFT_EXT_PARKED, "status codes differ");
 _Static_assert(WEFT_SEND == 1 && WEFT_RECV == 2, "select directions differ");
+_Static_assert(WEFT_JNI_HAND == WEFT_EXT_HAND && WEFT_JNI_HANDED == WEFT_EXT_HANDED,
+               "hand-over flags differ");
 
 #define H(type, h) ((type *)(intptr_t)(h))
 
@@ -82,8 +84,10 @@ int64_t weft_jni_op_new(int64_t elem_bytes, int max_cases)
     return x ? (int64_t)(intptr_t)x : WEFT_ENOMEM;
 }
 
-int weft_jni_op_free(int64_t op)
+int weft_jni_op_free(int64_t op, int handed)
 {
+    if (handed)
+        weft_ext_handed(H(weft_ext_t, op));
     return weft_ext_free(H(weft_ext_t, op));
 }
 

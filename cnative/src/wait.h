@@ -142,6 +142,11 @@ void weft_waiter_init(weft_waiter_t *w, const char *what, void *obj);
  * (a timeout or an interrupt on the Java side). */
 void weft_waiter_init_external(weft_waiter_t *w, const char *what, void *obj,
                                void (*notify)(weft_waiter_t *w, int reason), void *token);
+/* ext.c: if the caller is a Java thread inside a bracketed call (ext.h,
+ * delivery) and no token is on its way back to it yet, token becomes the
+ * one it gets back, and 1; else 0.  For a waker that completes an
+ * external party's wait without touching its waiter (chan.h, the seat). */
+int weft_ext_hand_direct(int64_t token);
 /* Above every select case index (at most 4096 cases) and below
  * WEFT_JNI_SELECT_CLOSED: a select that fires case 3 at once must not
  * read as "parked". */

@@ -43,19 +43,25 @@ final class NativeChan {
                     while ((short) WeftJni.weft_jni_chan_recv(op, handle, 0, 1) == WeftJni.WEFT_JNI_OK) {
                         Slots.drop(WeftJni.weft_jni_op_value(op));
                     }
-                    WeftJni.weft_jni_op_free(op);
+                    WeftJni.weft_jni_op_free(op, 0);
                 }
             }
             WeftJni.weft_jni_chan_release(handle);
         }
     }
 
-    /** Sends an 8-byte element; a native status (OK, ECLOSED, EAGAIN, ETIMEDOUT). */
+    /**
+     * Sends an 8-byte element; a native status (OK, ECLOSED, EAGAIN, ETIMEDOUT).
+     * With {@code HAND}: this call hands over what it completes
+     * ({@link Parking#handOver}) and takes its own outcome by hand, so it
+     * may sit in the channel's seat (cnative/src/chan.h).
+     */
     int send(Object owner, long value, long deadline, boolean mayBlock) throws InterruptedException {
         Parking.Waiter w = Parking.waiter();
         w.waits = Parking.WAITS_SEND;
         try {
-            int r = Parking.handOver(WeftJni.weft_jni_chan_send(w.op, handle, value, mayBlock ? 1 : 0, w.token),
+            int r = Parking.handOver(WeftJni.weft_jni_chan_send(w.op, handle, value,
+                            (mayBlock ? 1 : 0) | WeftJni.WEFT_JNI_HAND, w.startToken()),
                     objects ? Parking.WAITS_RECV_OBJECT : Parking.WAITS_RECV, value);
             return r == Parking.PARKED ? Parking.await(w, deadline, true) : r;
         } finally {
@@ -69,8 +75,9 @@ final class NativeChan {
         w.handed = false;
         w.waits = objects ? Parking.WAITS_RECV_OBJECT
                 : elemSize == 8 ? Parking.WAITS_RECV : Parking.WAITS_NONE; // records: no value to hand
+        int flags = (mayBlock ? 1 : 0) | (w.waits != Parking.WAITS_NONE ? WeftJni.WEFT_JNI_HAND : 0);
         try {
-            int r = Parking.handOver(WeftJni.weft_jni_chan_recv(w.op, handle, mayBlock ? 1 : 0, w.token),
+            int r = Parking.handOver(WeftJni.weft_jni_chan_recv(w.op, handle, flags, w.startToken()),
                     Parking.WAITS_SEND, 0);
             return r == Parking.PARKED ? Parking.await(w, deadline, true) : r;
         } finally {
@@ -108,7 +115,9 @@ final class NativeChan {
         long value = elemSize == 8
                 ? java.nio.ByteBuffer.wrap(rec).order(java.nio.ByteOrder.nativeOrder()).getLong(0) : 0;
         try {
-            int r = Parking.status(WeftJni.weft_jni_chan_send(w.op, handle, value, mayBlock ? 1 : 0, w.token));
+            // no WEFT_JNI_HAND: status() does not hand over, so a record
+            // send never sits and never takes a sitter's token back
+            int r = Parking.status(WeftJni.weft_jni_chan_send(w.op, handle, value, mayBlock ? 1 : 0, w.startToken()));
             return r == Parking.PARKED ? Parking.await(w, deadline, true) : r;
         } finally {
             Reference.reachabilityFence(owner);

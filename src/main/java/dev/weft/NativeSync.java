@@ -36,7 +36,7 @@ final class NativeSync {
     static int await(Object owner, Start start, long deadline, boolean interruptible) throws InterruptedException {
         Parking.Waiter w = Parking.waiter();
         try {
-            int r = Parking.status(start.start(w.op, w.token));
+            int r = Parking.status(start.start(w.op, w.startToken()));
             return r == Parking.PARKED ? Parking.await(w, deadline, interruptible) : r;
         } finally {
             Reference.reachabilityFence(owner);

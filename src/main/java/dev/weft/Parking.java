@@ -101,6 +101,14 @@ final class Parking {
         Object handObject;
         /** Owner only: the last wait's outcome came by hand; its value is {@link #handValue}. */
         boolean handed;
+        /**
+         * Owner only: a wait's outcome came by hand and the op record has
+         * not been told yet. A partner that completes a wait sitting in a
+         * channel's seat hands it over without touching the op record
+         * (cnative/src/chan.h), which so still thinks it waits: the next
+         * start says otherwise ({@link #startToken}), or the free does.
+         */
+        boolean tellHanded;
         /** spin budget of the next wait ({@link #spin}); owner only */
         int spins = FIRST_SPINS;
         /** waits since the last probe, while spins is 0; owner only */
@@ -118,14 +126,24 @@ final class Parking {
             elemBytes = 8;
             long[] holder = {op};
             int tok = t;
+            Waiter me = this; // holds its thread weakly only, so the cleaner may keep it
             CLEANER.register(self, () -> {
                 BY_TOKEN.remove(tok);
-                WeftJni.weft_jni_op_free(holder[0]);
+                WeftJni.weft_jni_op_free(holder[0], me.tellHanded ? 1 : 0);
             });
             opHolder = holder;
         }
 
         private final long[] opHolder;
+
+        /** The token for the next start on op (weft_jni.h, WEFT_JNI_HANDED). */
+        long startToken() {
+            if (tellHanded) {
+                tellHanded = false;
+                return token | WeftJni.WEFT_JNI_HANDED;
+            }
+            return token;
+        }
 
         /** Makes sure op can hold an element of n bytes (op is idle here). */
         void ensureElem(long n) {
@@ -133,7 +151,8 @@ final class Parking {
                 return;
             }
             long bigger = newOp(n);
-            WeftJni.weft_jni_op_free(op);
+            WeftJni.weft_jni_op_free(op, tellHanded ? 1 : 0);
+            tellHanded = false;
             op = bigger;
             opHolder[0] = bigger;
             elemBytes = n;
@@ -186,6 +205,11 @@ final class Parking {
      * lines the completing thread wrote on the other core (the waiter's
      * state and the element). A wait completed any other way (a close, a
      * native coroutine, a select) is delivered as before and asks.
+     *
+     * <p>Callers that pass {@code WEFT_JNI_HAND} (NativeChan) must come
+     * here: a wait that sat in the channel's seat (cnative/src/chan.h) and
+     * whose token a {@code HAND} call got back learns its outcome, and a
+     * receive its value, from this hand-over only.
      */
     static int handOver(long packed, int kind, long value) {
         long token = packed >> 16;
@@ -283,10 +307,12 @@ final class Parking {
             w.delivered = false;
             int hs = w.handStatus;
             if (hs != NO_HAND) {
-                // handed over (handOver): the native op record settled and
-                // left its queue; ext.c lets the next operation start on it
+                // handed over (handOver): the native op record left its
+                // queue or seat; ext.c lets the next operation start on it
+                // (told so, for a seat: tellHanded)
                 w.handStatus = NO_HAND;
                 w.handed = true;
+                w.tellHanded = true;
                 return hs;
             }
             // may be PARKED: woken to try again, lost, queued again (await loops)

@@ -280,7 +280,7 @@ public final class Select {
         int fired = -1;
         int r;
         try {
-            r = Parking.status(WeftJni.weft_jni_select(w.op, n, argsAddress, onDefault != null ? 1 : 0, w.token));
+            r = Parking.status(WeftJni.weft_jni_select(w.op, n, argsAddress, onDefault != null ? 1 : 0, w.startToken()));
             if (r == Parking.PARKED) {
                 r = Parking.await(w, deadline, true);
             }
