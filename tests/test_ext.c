@@ -30,6 +30,13 @@ typedef struct {
 static jthread_t jt[MAXJ];
 static _Atomic int delivered_total;
 
+/* a stand-in that hands outcomes over (the seat, below): what it was
+ * handed, and whether its op record is still to be told */
+#define NO_HAND (-1000000)
+static int hand_status[MAXJ];
+static int64_t hand_value[MAXJ];
+static int tell_handed[MAXJ];
+
 static void jt_init(int n)
 {
     for (int i = 0; i < n; i++) {
@@ -38,6 +45,8 @@ static void jt_init(int n)
         jt[i].delivered = 0;
         jt[i].op = weft_jni_op_new(8, 8);
         CHECK(jt[i].op > 0);
+        hand_status[i] = NO_HAND;
+        tell_handed[i] = 0;
     }
 }
 
@@ -660,7 +669,8 @@ static void *jt_producer(void *arg)
     return NULL;
 }
 
-static void mpmc(int64_t cap)
+/* consumer/producer: the stand-in Java threads' bodies (thread i) */
+static void mpmc(int64_t cap, void *(*consumer)(void *), void *(*producer)(void *))
 {
     jt_init(CONSUMERS + PRODUCERS);
     pthread_t d = drainer_start();
@@ -669,13 +679,13 @@ static void mpmc(int64_t cap)
     atomic_store(&consumed_n, 0);
     pthread_t cons[CONSUMERS], prod[PRODUCERS];
     for (int i = 0; i < CONSUMERS; i++)
-        cons[i] = thread(jt_consumer, (void *)(intptr_t)i);
+        cons[i] = thread(consumer, (void *)(intptr_t)i);
     /* half the producers are coroutines, half stand-in Java threads */
     weft_co_t *cp[PRODUCERS / 2];
     for (int i = 0; i < PRODUCERS / 2; i++)
         cp[i] = spawn(co_producer, (void *)(intptr_t)i);
     for (int i = 0; i < PRODUCERS / 2; i++)
-        prod[i] = thread(jt_producer, (void *)(intptr_t)(CONSUMERS + i));
+        prod[i] = thread(producer, (void *)(intptr_t)(CONSUMERS + i));
     for (int i = 0; i < PRODUCERS / 2; i++)
         join_co(cp[i]);
     for (int i = 0; i < PRODUCERS / 2; i++)
@@ -693,12 +703,12 @@ static void mpmc(int64_t cap)
 
 WEFT_TEST(mpmc_unbuffered_java_and_coroutines_exact_accounting)
 {
-    mpmc(0);
+    mpmc(0, jt_consumer, jt_producer);
 }
 
 WEFT_TEST(mpmc_buffered_java_and_coroutines_exact_accounting)
 {
-    mpmc(64);
+    mpmc(64, jt_consumer, jt_producer);
 }
 
 /* ---- the seat (chan.h): Java parties that hand outcomes over ------------------
@@ -706,21 +716,6 @@ WEFT_TEST(mpmc_buffered_java_and_coroutines_exact_accounting)
  * token a call of its own gets back completed that thread's wait, and it
  * hands the outcome (and a send's value) over with the token; a thread
  * whose outcome came by hand says so at its next start. */
-
-#define NO_HAND (-1000000)
-
-static int hand_status[MAXJ];
-static int64_t hand_value[MAXJ];
-static int tell_handed[MAXJ];
-
-static void hand_init(int n)
-{
-    jt_init(n);
-    for (int i = 0; i < n; i++) {
-        hand_status[i] = NO_HAND;
-        tell_handed[i] = 0;
-    }
-}
 
 /* Parking.handOver: value is what this call sent (0 for a receive) */
 static int unpack_hand(int64_t p, int64_t value)
@@ -786,7 +781,7 @@ static weft_chan_t *C(int64_t h)
 
 WEFT_TEST(a_java_party_sits_and_a_java_partner_hands_it_over)
 {
-    hand_init(2);
+    jt_init(2);
     int64_t ch = weft_jni_chan_make(8, 0);
     CHECK_EQ_INT(unpack_hand(weft_jni_chan_recv(jt[0].op, ch, 1 | WEFT_JNI_HAND, start_tok(0)), 0),
                  WEFT_JNI_PARKED);
@@ -822,7 +817,7 @@ WEFT_TEST(a_java_party_sits_and_a_java_partner_hands_it_over)
 
 WEFT_TEST(a_sitter_completed_by_a_coroutine_or_a_select_asks_its_op_record)
 {
-    hand_init(2);
+    jt_init(2);
     pthread_t d = drainer_start();
     chan_h = weft_jni_chan_make(8, 0);
     CHECK_EQ_INT(unpack_hand(weft_jni_chan_recv(jt[0].op, chan_h, 1 | WEFT_JNI_HAND, start_tok(0)), 0),
@@ -849,7 +844,7 @@ WEFT_TEST(a_sitter_completed_by_a_coroutine_or_a_select_asks_its_op_record)
 
 WEFT_TEST(close_and_abort_end_a_sitters_wait)
 {
-    hand_init(3);
+    jt_init(3);
     pthread_t d = drainer_start();
     int64_t ch = weft_jni_chan_make(8, 0);
     /* abort wins: the seat is empty again, nobody can complete the wait */
@@ -891,7 +886,7 @@ WEFT_TEST(close_and_abort_end_a_sitters_wait)
 
 WEFT_TEST(the_sitter_is_served_first_and_only_8_byte_unbuffered_channels_seat)
 {
-    hand_init(3);
+    jt_init(3);
     int64_t ch = weft_jni_chan_make(8, 0);
     CHECK_EQ_INT(unpack_hand(weft_jni_chan_recv(jt[0].op, ch, 1 | WEFT_JNI_HAND, start_tok(0)), 0),
                  WEFT_JNI_PARKED);
@@ -960,32 +955,7 @@ static void *jt_producer_hand(void *arg)
 
 WEFT_TEST(mpmc_unbuffered_with_seats_exact_accounting)
 {
-    hand_init(CONSUMERS + PRODUCERS);
-    pthread_t d = drainer_start();
-    chan_h = weft_jni_chan_make(8, 0);
-    atomic_store(&consumed_sum, 0);
-    atomic_store(&consumed_n, 0);
-    pthread_t cons[CONSUMERS], prod[PRODUCERS / 2];
-    for (int i = 0; i < CONSUMERS; i++)
-        cons[i] = thread(jt_consumer_hand, (void *)(intptr_t)i);
-    weft_co_t *cp[PRODUCERS / 2];
-    for (int i = 0; i < PRODUCERS / 2; i++)
-        cp[i] = spawn(co_producer, (void *)(intptr_t)i);
-    for (int i = 0; i < PRODUCERS / 2; i++)
-        prod[i] = thread(jt_producer_hand, (void *)(intptr_t)(CONSUMERS + i));
-    for (int i = 0; i < PRODUCERS / 2; i++)
-        join_co(cp[i]);
-    for (int i = 0; i < PRODUCERS / 2; i++)
-        join_thread(prod[i]);
-    unpack(weft_jni_chan_close(chan_h));
-    for (int i = 0; i < CONSUMERS; i++)
-        join_thread(cons[i]);
-    long long n = (long long)PRODUCERS * PER_PRODUCER;
-    CHECK_EQ_INT(atomic_load(&consumed_n), n);
-    CHECK_EQ_INT(atomic_load(&consumed_sum), n * (n + 1) / 2);
-    drainer_stop_join(d);
-    weft_jni_chan_release(chan_h);
-    weft_shutdown();
+    mpmc(0, jt_consumer_hand, jt_producer_hand);
 }
 
 WEFT_TEST(live_counts_follow_make_and_free)

@@ -421,6 +421,14 @@ size_t weft_chan_queued(weft_chan_t *c, int dir)
     return n;
 }
 
+/* close: appends claimed t to the chain ending at *tail (queue order) */
+static inline void chain_append(weft_waiter_t ***tail, weft_waiter_t *t)
+{
+    t->next = NULL;
+    **tail = t;
+    *tail = &t->next;
+}
+
 int weft_chan_close(weft_chan_t *c)
 {
     if (!c)
@@ -449,25 +457,16 @@ int weft_chan_close(weft_chan_t *c)
         if (weft_waiter_claim(w)) { /* always: chan_seat_take */
             if (receiver && w->elem)
                 memset(w->elem, 0, c->elem_size);
-            w->next = NULL;
-            *tail = w;
-            tail = &w->next;
+            chain_append(&tail, w);
         }
     }
     while ((w = chan_dequeue(&c->recvq)) != NULL) {
         if (!c->cap && w->elem && c->elem_size)
             memset(w->elem, 0, c->elem_size);
-        weft_waiter_t *t = chan_target(w);
-        t->next = NULL;
-        *tail = t;
-        tail = &t->next;
+        chain_append(&tail, chan_target(w));
     }
-    while ((w = chan_dequeue(&c->sendq)) != NULL) {
-        weft_waiter_t *t = chan_target(w);
-        t->next = NULL;
-        *tail = t;
-        tail = &t->next;
-    }
+    while ((w = chan_dequeue(&c->sendq)) != NULL)
+        chain_append(&tail, chan_target(w));
     chan_sync_flags(c);
     weft_spin_unlock(&c->lock);
     chan_resume_chain(head, reason);
