@@ -45,6 +45,13 @@
  * it has won the sitter.  The seat counts as the oldest waiter of its
  * side, so Go's first-come-first-served order holds.
  *
+ * On a JDK 22+ a Java partner does that taking itself, without a native
+ * call (FfmChanSeat.java): it takes `lock` with an exchange, finds the
+ * other side sitting, reads the token (and a sender's value), empties
+ * `dir` and frees the lock with a release store, as chan_seat_take does
+ * for a Java caller.  So the seat's layout is an ABI (static asserts in
+ * jni_runtime.c) and a sitter leaves only by the lock.
+ *
  * Why no wake-up is lost (the handshake, a Dekker pair): a party about
  * to queue stores recv_waiting (send_waiting) = 1, sequentially
  * consistent, under the lock, and only then tries the ring once more; a

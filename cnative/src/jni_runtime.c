@@ -277,6 +277,15 @@ uint64_t weft_jni_sync_count(void) /* dump.c */
 /* weft_jni.h promises Java the state word at the handle's address */
 _Static_assert(offsetof(struct weft_mutex, state) == 0, "mutex state word must come first");
 _Static_assert(sizeof(((struct weft_mutex *)0)->state) == 4, "mutex state word must be 32 bits");
+/* Java takes a sitter off an unbuffered channel's seat itself (FfmChanSeat.java):
+ * it takes the spinlock with an exchange and frees it with a release store,
+ * as lock.h does, and reads and writes the seat at these offsets of the
+ * channel handle (chan.h).  The same on every LP64 and LLP64 target. */
+_Static_assert(offsetof(struct weft_chan, lock) == 0 && sizeof(weft_spin_t) == sizeof(int32_t),
+               "FfmChanSeat: the channel's spinlock word must come first, 32 bits");
+_Static_assert(offsetof(struct weft_chan, seat.dir) == 40 && offsetof(struct weft_chan, seat.token) == 44 &&
+               offsetof(struct weft_chan, seat.value) == 48 && sizeof(((struct weft_chan *)0)->seat.dir) == 4,
+               "FfmChanSeat: the seat's offsets changed");
 
 int64_t weft_jni_mutex_new(void) { NEW_SYNC(weft_mutex_t, weft_mutex_init); }
 int weft_jni_mutex_free(int64_t m) { FREE_SYNC(weft_mutex_t, weft_mutex_destroy, m); }

@@ -47,7 +47,7 @@ public final class Chan<T> implements Iterable<T> {
     final NativeChan core;
 
     private Chan(int cap) {
-        core = new NativeChan(this, 8, cap, true);
+        core = new NativeChan(this, 8, cap, true, true);
     }
 
     /**
@@ -117,6 +117,13 @@ public final class Chan<T> implements Iterable<T> {
 
     private boolean sendSlot(T value, long deadline, boolean mayBlock) throws InterruptedException {
         Objects.requireNonNull(value, "Chan does not carry null (Go's zero values have no Java twin)");
+        if (core.seat) {
+            int t = core.takeReceiver(this);
+            if (t > 0) {
+                Parking.handSeated(t, 0, value); // the object itself: no slot
+                return true;
+            }
+        }
         long id = Slots.put(value);
         int r;
         try {

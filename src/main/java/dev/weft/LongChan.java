@@ -17,7 +17,7 @@ public final class LongChan {
     final NativeChan core;
 
     private LongChan(int cap) {
-        core = new NativeChan(this, 8, cap, false);
+        core = new NativeChan(this, 8, cap, false, true);
     }
 
     /**
@@ -99,6 +99,30 @@ public final class LongChan {
             return OptionalLong.of(NativeChan.value(w));
         }
         if (r == WeftJni.WEFT_JNI_ECLOSED) {
+            return OptionalLong.empty();
+        }
+        throw NativeChan.failure("LongChan.recv", r);
+    }
+
+    /**
+     * Receives the next value, waiting at most {@code timeout}.
+     *
+     * @param timeout how long to wait; zero or negative: only if one is ready
+     * @return the next value, or empty if none came in time
+     * @throws ChanClosedException  if closed and drained
+     * @throws InterruptedException if interrupted while waiting
+     * @throws NullPointerException if timeout is null
+     */
+    public OptionalLong recv(Duration timeout) throws InterruptedException {
+        Parking.Waiter w = Parking.waiter();
+        int r = core.recv(this, w, Parking.deadline(timeout), true);
+        if (r == WeftJni.WEFT_JNI_OK) {
+            return OptionalLong.of(NativeChan.value(w));
+        }
+        if (r == WeftJni.WEFT_JNI_ECLOSED) {
+            throw new ChanClosedException("receive from a closed channel");
+        }
+        if (r == WeftJni.WEFT_JNI_ETIMEDOUT || r == WeftJni.WEFT_JNI_EAGAIN) {
             return OptionalLong.empty();
         }
         throw NativeChan.failure("LongChan.recv", r);

@@ -14,8 +14,15 @@ final class NativeChan {
     final long handle;
     final long elemSize;
     final boolean objects;
+    /**
+     * Unbuffered, 8-byte elements, a Chan or LongChan, and a real
+     * {@link ChanSeat}: an operation first tries to take a sitter of the
+     * other side off the seat from Java. Not a RecordChan: its receiver
+     * reads its record from its op record, never from a hand-over.
+     */
+    final boolean seat;
 
-    NativeChan(Object owner, long elemSize, int cap, boolean objects) {
+    NativeChan(Object owner, long elemSize, int cap, boolean objects, boolean handsOver) {
         if (cap < 0) {
             throw new IllegalArgumentException("channel capacity must be >= 0, not " + cap);
         }
@@ -30,6 +37,7 @@ final class NativeChan {
         this.handle = h;
         this.elemSize = elemSize;
         this.objects = objects;
+        this.seat = handsOver && cap == 0 && elemSize == 8 && ChanSeat.IMPL.fast();
         Reclaimer.register(owner, new Release(h, objects));
     }
 
@@ -57,6 +65,14 @@ final class NativeChan {
      * may sit in the channel's seat (cnative/src/chan.h).
      */
     int send(Object owner, long value, long deadline, boolean mayBlock) throws InterruptedException {
+        // a Chan tries before it puts its object in a slot (Chan.sendSlot)
+        if (seat && !objects) {
+            int t = takeReceiver(owner);
+            if (t > 0) {
+                Parking.handSeated(t, value, null);
+                return Parking.OK;
+            }
+        }
         Parking.Waiter w = Parking.waiter();
         w.waits = Parking.WAITS_SEND;
         try {
@@ -70,8 +86,36 @@ final class NativeChan {
         }
     }
 
+    /** A receiver taken off the seat ({@link #seat} only): its token, or 0. */
+    int takeReceiver(Object owner) {
+        try {
+            return ChanSeat.IMPL.takeReceiver(handle);
+        } finally {
+            Reference.reachabilityFence(owner);
+        }
+    }
+
     /** Receives into the waiter's op record; a native status. */
     int recv(Object owner, Parking.Waiter w, long deadline, boolean mayBlock) throws InterruptedException {
+        if (seat) {
+            int t;
+            try {
+                t = ChanSeat.IMPL.takeSender(handle, w);
+            } finally {
+                Reference.reachabilityFence(owner);
+            }
+            if (t > 0) {
+                // the value is ours by hand (object(), value()), the sender's OK is its by hand
+                w.handed = true;
+                if (objects) {
+                    w.handObject = Slots.take(w.seatValue);
+                } else {
+                    w.handValue = w.seatValue;
+                }
+                Parking.handSeated(t, 0, null);
+                return Parking.OK;
+            }
+        }
         w.handed = false;
         w.waits = objects ? Parking.WAITS_RECV_OBJECT
                 : elemSize == 8 ? Parking.WAITS_RECV : Parking.WAITS_NONE; // records: no value to hand

@@ -109,6 +109,8 @@ final class Parking {
          * start says otherwise ({@link #startToken}), or the free does.
          */
         boolean tellHanded;
+        /** Owner only: the value of the sender {@link ChanSeat#takeSender} took. */
+        long seatValue;
         /** spin budget of the next wait ({@link #spin}); owner only */
         int spins = FIRST_SPINS;
         /** waits since the last probe, while spins is 0; owner only */
@@ -235,6 +237,26 @@ final class Parking {
             deliver(w);
         }
         return r;
+    }
+
+    /**
+     * Hands the outcome over to the thread a {@link ChanSeat} took off a
+     * channel's seat: it sits in exactly the mirror of the caller's
+     * operation, so it is not asked which (as {@link #handOver} does). A
+     * receiver gets {@code value} or {@code object}; a sender just OK.
+     */
+    static void handSeated(int token, long value, Object object) {
+        Waiter w = BY_TOKEN.get(token);
+        if (w == null) {
+            return; // cannot happen: a seated op keeps its thread alive
+        }
+        if (object != null) {
+            w.handObject = object;
+        } else {
+            w.handValue = value;
+        }
+        w.handStatus = OK;
+        deliver(w);
     }
 
     /** The status of a packed result, after delivering its token (of either sign, weft_jni.h). */

@@ -18,7 +18,7 @@ public final class RecordChan {
             throw new IllegalArgumentException("record size must be 1..65536 bytes, not " + recordSize);
         }
         this.recordSize = recordSize;
-        core = new NativeChan(this, recordSize, cap, false);
+        core = new NativeChan(this, recordSize, cap, false, false);
     }
 
     /**

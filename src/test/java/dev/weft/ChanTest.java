@@ -1,5 +1,7 @@
 package dev.weft;
 
+import dev.weft.jni.WeftJni;
+
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertSame;
@@ -282,5 +284,100 @@ public class ChanTest {
         }
         assertEquals(echo.join(Duration.ofSeconds(30)), Integer.valueOf(rounds / 4));
         assertEquals(locked, rounds / 4);
+    }
+
+    @Test(timeOut = 10_000)
+    public void seatFastPathIsTheFfmOneOnJdk22() {
+        // the java22 profile compiles FfmChanSeat; losing it silently would
+        // put a JNI call back on every unbuffered hand-off
+        String expected = Runtime.version().feature() >= 22 && !"false".equals(System.getProperty("weft.ffm"))
+                ? "dev.weft.FfmChanSeat" : "dev.weft.ChanSeat$None";
+        assertEquals(ChanSeat.IMPL.getClass().getName(), expected);
+        assertEquals(Chan.make().core.seat, ChanSeat.IMPL.fast());
+        assertFalse(Chan.make(1).core.seat, "a buffered channel has no seat");
+        assertFalse(RecordChan.make(8, 0).core.seat, "a record receiver reads its op record, never a hand-over");
+    }
+
+    /**
+     * ChanSeat itself, step by step: a party sitting in the seat is
+     * taken from Java (the native seat is empty after, and taken once
+     * only), and the outcome handed over completes its wait, in both
+     * directions; its next operations, which must tell the native op
+     * record its wait ended by hand, work as usual.
+     */
+    @Test(timeOut = 30_000)
+    public void aSitterIsTakenFromJavaAndHandedItsOutcome() throws Exception {
+        if (!ChanSeat.IMPL.fast()) {
+            assertEquals(ChanSeat.IMPL.takeReceiver(Chan.make().core.handle), 0);
+            return; // JDK 21: no fast path, the native seat does it all (the other tests)
+        }
+        Chan<Object> ch = Chan.make();
+        Object first = new Object();
+        Coroutine<List<Object>> r = Weft.go(() -> List.of(ch.recv(), ch.recv()));
+        Blocked.receivers(ch, 1); // sitting: unbuffered, 8 bytes, nobody queued
+        int t = ch.core.takeReceiver(ch);
+        assertTrue(t > 0, "no sitter taken: " + t);
+        assertEquals(WeftJni.weft_jni_chan_queued(ch.core.handle, Blocked.RECEIVERS), 0L, "the seat was not emptied");
+        assertEquals(ch.core.takeReceiver(ch), 0, "one sitter taken twice");
+        Parking.handSeated(t, 0, first);
+        ch.send("second"); // the receiver's next wait starts on its op record as usual
+        assertEquals(r.join(Duration.ofSeconds(10)), List.of(first, "second"));
+
+        LongChan longs = LongChan.make(0);
+        Coroutine<Void> s = Weft.go(() -> {
+            longs.send(41);
+            longs.send(42);
+            return null;
+        });
+        Blocked.await(longs.core, Blocked.SENDERS, 1);
+        Parking.Waiter me = Parking.waiter();
+        t = ChanSeat.IMPL.takeSender(longs.core.handle, me);
+        assertTrue(t > 0, "no sitting sender taken: " + t);
+        assertEquals(me.seatValue, 41L);
+        assertEquals(ChanSeat.IMPL.takeSender(longs.core.handle, me), 0, "one sitter taken twice");
+        Parking.handSeated(t, 0, null); // the sender's OK
+        assertEquals(longs.recv(), 42L);
+        s.join(Duration.ofSeconds(10));
+    }
+
+    /**
+     * Sitters that time out race partners that take them from Java (or
+     * natively): every value is received exactly once, in order, whoever
+     * wins each race; a lost timeout still gets its value.
+     */
+    @Test(timeOut = 120_000)
+    public void timedSittersRacingTakersLoseNothing() throws Exception {
+        int n = 20_000;
+        Chan<Integer> objs = Chan.make();
+        LongChan longs = LongChan.make(0);
+        Coroutine<Void> producer = Weft.go(() -> {
+            java.util.concurrent.ThreadLocalRandom rnd = java.util.concurrent.ThreadLocalRandom.current();
+            for (int i = 0; i < n; i++) {
+                while (!objs.send(i, Duration.ofNanos(rnd.nextInt(20_000)))) {
+                    // timed out (left the seat or lost the race and got taken): again
+                }
+                while (!longs.send(i, Duration.ofNanos(rnd.nextInt(20_000)))) {
+                    // again
+                }
+            }
+            return null;
+        });
+        java.util.concurrent.ThreadLocalRandom rnd = java.util.concurrent.ThreadLocalRandom.current();
+        int timeouts = 0;
+        for (int i = 0; i < n; i++) {
+            Integer v;
+            while ((v = objs.recv(Duration.ofNanos(rnd.nextInt(20_000)))) == null) {
+                timeouts++; // timed out: again
+            }
+            assertEquals(v, Integer.valueOf(i));
+            java.util.OptionalLong l;
+            while ((l = longs.recv(Duration.ofNanos(rnd.nextInt(20_000)))).isEmpty()) {
+                timeouts++; // timed out: again
+            }
+            assertEquals(l.getAsLong(), (long) i);
+        }
+        producer.join(Duration.ofSeconds(60));
+        assertEquals(Slots.size(), 0, "objects left in slots");
+        assertTrue(timeouts > 0, "no receive timed out: the race this test is about never happened");
     }
 }
