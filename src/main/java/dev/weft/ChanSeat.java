@@ -1,7 +1,5 @@
 package dev.weft;
 
-import java.lang.System.Logger.Level;
-
 /**
  * The Java half of an unbuffered 8-byte channel's seat (cnative/src/chan.h,
  * "the seat"): a Java party that finds the other side sitting there takes
@@ -39,19 +37,8 @@ abstract class ChanSeat {
     /** False: every call answers 0 (callers skip it). */
     abstract boolean fast();
 
-    static final ChanSeat IMPL = load();
-
-    private static ChanSeat load() {
-        if (Runtime.version().feature() >= 22 && Boolean.parseBoolean(System.getProperty("weft.ffm", "true"))) {
-            try {
-                return (ChanSeat) Class.forName("dev.weft.FfmChanSeat").getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-                System.getLogger("dev.weft").log(Level.DEBUG,
-                        "weft: FFM channel seat unavailable, channel operations all go through JNI", e);
-            }
-        }
-        return new None();
-    }
+    static final ChanSeat IMPL = Ffm.orElse(ChanSeat.class, "FfmChanSeat", None::new,
+            "channel operations all go through JNI");
 
     /** JDK 21 (or -Dweft.ffm=false): no fast path. */
     private static final class None extends ChanSeat {

@@ -2,8 +2,6 @@ package dev.weft;
 
 import dev.weft.jni.WeftJni;
 
-import java.lang.System.Logger.Level;
-
 /**
  * The uncontended fast path of {@link Mutex}: one compare-and-swap on the
  * native mutex's state word, by mutex.c's rules (take it when neither
@@ -26,19 +24,7 @@ abstract class LockWord {
      */
     abstract boolean tryUnlock(long mutexHandle);
 
-    static final LockWord IMPL = load();
-
-    private static LockWord load() {
-        if (Runtime.version().feature() >= 22 && Boolean.parseBoolean(System.getProperty("weft.ffm", "true"))) {
-            try {
-                return (LockWord) Class.forName("dev.weft.FfmLockWord").getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-                System.getLogger("dev.weft").log(Level.DEBUG,
-                        "weft: FFM lock word unavailable, mutexes lock through JNI", e);
-            }
-        }
-        return new Jni();
-    }
+    static final LockWord IMPL = Ffm.orElse(LockWord.class, "FfmLockWord", Jni::new, "mutexes lock through JNI");
 
     /** The JNI form: every uncontended lock and unlock is one JNI call. */
     private static final class Jni extends LockWord {

@@ -95,15 +95,19 @@ final class NativeChan {
         }
     }
 
+    /** A sender taken off the seat ({@link #seat} only): its token, or 0; its value in w.seatValue. */
+    int takeSender(Object owner, Parking.Waiter w) {
+        try {
+            return ChanSeat.IMPL.takeSender(handle, w);
+        } finally {
+            Reference.reachabilityFence(owner);
+        }
+    }
+
     /** Receives into the waiter's op record; a native status. */
     int recv(Object owner, Parking.Waiter w, long deadline, boolean mayBlock) throws InterruptedException {
         if (seat) {
-            int t;
-            try {
-                t = ChanSeat.IMPL.takeSender(handle, w);
-            } finally {
-                Reference.reachabilityFence(owner);
-            }
+            int t = takeSender(owner, w);
             if (t > 0) {
                 // the value is ours by hand (object(), value()), the sender's OK is its by hand
                 w.handed = true;

@@ -224,17 +224,13 @@ final class Parking {
                 return r; // cannot happen: a queued op keeps its thread alive
             }
             if (r == OK && w.waits == kind) {
-                if (kind == WAITS_RECV_OBJECT) {
-                    // value is the Slots number this thread just filled:
-                    // empty it here and hand the object itself, so the
-                    // slot's line never leaves this core (Chan.sendSlot)
-                    w.handObject = Slots.take(value);
-                } else {
-                    w.handValue = value;
-                }
-                w.handStatus = OK;
+                // for an object, value is the Slots number this thread just
+                // filled: empty it here and hand the object itself, so the
+                // slot's line never leaves this core (Chan.sendSlot)
+                hand(w, value, kind == WAITS_RECV_OBJECT ? Slots.take(value) : null);
+            } else {
+                deliver(w);
             }
-            deliver(w);
         }
         return r;
     }
@@ -247,9 +243,13 @@ final class Parking {
      */
     static void handSeated(int token, long value, Object object) {
         Waiter w = BY_TOKEN.get(token);
-        if (w == null) {
-            return; // cannot happen: a seated op keeps its thread alive
+        if (w != null) { // always: a seated op keeps its thread alive
+            hand(w, value, object);
         }
+    }
+
+    /** Delivers w's token with an OK outcome and, for a receive, value or (non-null) object. */
+    private static void hand(Waiter w, long value, Object object) {
         if (object != null) {
             w.handObject = object;
         } else {

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -351,7 +353,7 @@ public class ChanTest {
         Chan<Integer> objs = Chan.make();
         LongChan longs = LongChan.make(0);
         Coroutine<Void> producer = Weft.go(() -> {
-            java.util.concurrent.ThreadLocalRandom rnd = java.util.concurrent.ThreadLocalRandom.current();
+            ThreadLocalRandom rnd = ThreadLocalRandom.current();
             for (int i = 0; i < n; i++) {
                 while (!objs.send(i, Duration.ofNanos(rnd.nextInt(20_000)))) {
                     // timed out (left the seat or lost the race and got taken): again
@@ -362,7 +364,7 @@ public class ChanTest {
             }
             return null;
         });
-        java.util.concurrent.ThreadLocalRandom rnd = java.util.concurrent.ThreadLocalRandom.current();
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
         int timeouts = 0;
         for (int i = 0; i < n; i++) {
             Integer v;
@@ -370,7 +372,7 @@ public class ChanTest {
                 timeouts++; // timed out: again
             }
             assertEquals(v, Integer.valueOf(i));
-            java.util.OptionalLong l;
+            OptionalLong l;
             while ((l = longs.recv(Duration.ofNanos(rnd.nextInt(20_000)))).isEmpty()) {
                 timeouts++; // timed out: again
             }
