@@ -10,8 +10,10 @@ import dev.weft.jni.WeftJni;
  * with release 22 and loaded by name, so these classes still run on 21);
  * otherwise, or with {@code -Dweft.ffm=false}, by a JNI call.
  *
- * <p>The contended paths stay native: a failed lock queues through JNI,
- * and an unlock that finds waiters (state 2) hands over through JNI.
+ * <p>The contended paths stay native: a failed lock (after {@link Mutex}
+ * spun on {@link #peek}) queues through JNI, and an unlock that finds
+ * waiters to wake (WAITERS without WOKEN, or hand-off mode) does so
+ * through JNI.
  */
 abstract class LockWord {
     /** One try to take it; true if the caller now holds the mutex. */
@@ -23,6 +25,16 @@ abstract class LockWord {
      * or a lost race).
      */
     abstract boolean tryUnlock(long mutexHandle);
+
+    /** The word of a free mutex nobody waits for, and of a held one nobody waits for (mutex.c). */
+    static final int FREE = 0;
+    static final int HELD = 1;
+
+    /**
+     * The word now, for a spinning locker ({@link Mutex}), or -1 where
+     * looking would cost a native call (the JNI form): then nobody spins.
+     */
+    abstract int peek(long mutexHandle);
 
     static final LockWord IMPL = Ffm.orElse(LockWord.class, "FfmLockWord", Jni::new, "mutexes lock through JNI");
 
@@ -36,6 +48,11 @@ abstract class LockWord {
         @Override
         boolean tryUnlock(long mutexHandle) {
             return false;
+        }
+
+        @Override
+        int peek(long mutexHandle) {
+            return -1;
         }
     }
 }

@@ -50,6 +50,57 @@ public class SyncTest {
     }
 
     @Test(timeOut = 30_000)
+    public void mutexSpinGivesUpOnALockHeldLong() throws Exception {
+        // a waiter behind a holder that keeps the lock for milliseconds
+        // must stop spinning (each spin that runs out halves the budget),
+        // or every contended lock would burn ~26 us of a carrier for nothing
+        Mutex m = new Mutex();
+        boolean spins = LockWord.IMPL.peek(m.sync.handle) == LockWord.FREE;
+        int before = m.spinTries();
+        assertTrue(before > 0, "a new mutex starts with a spin budget");
+        for (int round = 0; round < 8; round++) {
+            m.lock();
+            Coroutine<Void> waiter = Weft.go(() -> {
+                m.lock();
+                m.unlock();
+            });
+            // until the waiter has given up spinning and queued (the word's
+            // WAITERS bit; the JNI form cannot look, and does not spin)
+            long until = System.nanoTime() + 10_000_000_000L;
+            do {
+                Thread.sleep(1);
+            } while (spins && (LockWord.IMPL.peek(m.sync.handle) & 2) == 0 && System.nanoTime() < until);
+            m.unlock();
+            waiter.join(Duration.ofSeconds(10));
+        }
+        if (spins) {
+            assertEquals(m.spinTries(), 0, "the budget after 8 spins that all ran out");
+        } else {
+            assertEquals(m.spinTries(), before, "the JNI form cannot peek, so it never spins");
+        }
+        // and the mutex still works, uncontended and contended
+        int[] counter = {0};
+        List<Coroutine<Void>> cs = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            cs.add(Weft.go(() -> {
+                for (int i = 0; i < 5_000; i++) {
+                    m.lock();
+                    try {
+                        counter[0]++;
+                    } finally {
+                        m.unlock();
+                    }
+                }
+            }));
+        }
+        for (Coroutine<Void> c : cs) {
+            c.join(Duration.ofSeconds(20));
+        }
+        assertEquals(counter[0], 8 * 5_000);
+        assertFalse(m.isLocked());
+    }
+
+    @Test(timeOut = 30_000)
     public void mutexMisuseIsReported() throws Exception {
         Mutex m = new Mutex();
         assertThrows(IllegalMonitorStateException.class, m::unlock);
