@@ -26,9 +26,12 @@ abstract class LockWord {
      */
     abstract boolean tryUnlock(long mutexHandle);
 
-    /** The word of a free mutex nobody waits for, and of a held one nobody waits for (mutex.c). */
+    // cnative/src/mutex.c's state bits; FREE: unlocked, nobody queued or woken
     static final int FREE = 0;
-    static final int HELD = 1;
+    static final int LOCKED = 1;
+    static final int WAITERS = 2;
+    static final int WOKEN = 4;
+    static final int STARVING = 8;
 
     /**
      * The word now, for a spinning locker ({@link Mutex}), or -1 where

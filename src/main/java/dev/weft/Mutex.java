@@ -120,7 +120,7 @@ public final class Mutex implements Lock {
                 Thread.onSpinWait();
             }
             int s = WORD.peek(word);
-            if (s != LockWord.FREE && s != LockWord.HELD) {
+            if (s != LockWord.FREE && s != LockWord.LOCKED) {
                 return false; // queued waiters, a woken one, hand-off mode, or no peeking: queue
             }
             if (s == LockWord.FREE && WORD.tryLock(word)) {

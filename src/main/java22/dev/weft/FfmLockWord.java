@@ -40,12 +40,6 @@ import java.lang.invoke.VarHandle;
 final class FfmLockWord extends LockWord {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
-    // cnative/src/mutex.c's bits
-    private static final int LOCKED = 1;
-    private static final int WAITERS = 2;
-    private static final int WOKEN = 4;
-    private static final int STARVING = 8;
-
     // state is the first member of struct weft_mutex (static asserts in jni_runtime.c)
 
     @Override

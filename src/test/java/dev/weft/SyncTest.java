@@ -69,7 +69,7 @@ public class SyncTest {
             long until = System.nanoTime() + 10_000_000_000L;
             do {
                 Thread.sleep(1);
-            } while (spins && (LockWord.IMPL.peek(m.sync.handle) & 2) == 0 && System.nanoTime() < until);
+            } while (spins && (LockWord.IMPL.peek(m.sync.handle) & LockWord.WAITERS) == 0 && System.nanoTime() < until);
             m.unlock();
             waiter.join(Duration.ofSeconds(10));
         }
