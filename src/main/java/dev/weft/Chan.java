@@ -31,6 +31,15 @@ import java.util.stream.StreamSupport;
  * throw {@link InterruptedException} when interrupted ({@link
  * CancelledException} when the {@link Coroutine} is cancelled).
  *
+ * <p>An unbuffered channel that only plain sends and receives have used
+ * hands its values over in a seat on the Java heap, the waiting party
+ * spinning on the very word its partner writes (a round trip between two
+ * virtual threads then costs no native call); its first {@link Select},
+ * its {@link #close()}, or a second party waiting on the same side
+ * switches it to the native channel for good. Nothing observable changes
+ * at the switch: a party waiting in the seat is moved to the native
+ * channel before anyone else uses it.
+ *
  * <p>The native channel is freed once the garbage collector has found this
  * object unreachable (as a {@link java.lang.ref.Cleaner} would); there is
  * nothing to release by hand.
@@ -45,9 +54,19 @@ import java.util.stream.StreamSupport;
  */
 public final class Chan<T> implements Iterable<T> {
     final NativeChan core;
+    /** Unbuffered only: the seat used while only Java threads send and receive here ({@link HeapSeat}). */
+    final HeapSeat heap;
 
     private Chan(int cap) {
         core = new NativeChan(this, 8, cap, true, true);
+        heap = cap == 0 ? new HeapSeat() : null;
+    }
+
+    /** Switches an unbuffered channel to its native implementation for good (a Select uses it, a close). */
+    void toNative() {
+        if (heap != null) {
+            heap.toNative();
+        }
     }
 
     /**
@@ -117,7 +136,20 @@ public final class Chan<T> implements Iterable<T> {
 
     private boolean sendSlot(T value, long deadline, boolean mayBlock) throws InterruptedException {
         Objects.requireNonNull(value, "Chan does not carry null (Go's zero values have no Java twin)");
-        if (core.seat) {
+        HeapSeat moved = null;
+        if (heap != null) {
+            int h = heap.send(value, deadline, mayBlock);
+            if (h == HeapSeat.SENT) {
+                return true;
+            }
+            if (h == HeapSeat.NOT_SENT) {
+                return false;
+            }
+            if (h == HeapSeat.SEND_MOVED) {
+                moved = heap; // register natively, then let the others in
+            }
+        }
+        if (core.seat && moved == null) {
             int t = core.takeReceiver(this);
             if (t > 0) {
                 Parking.handSeated(t, 0, value); // the object itself: no slot
@@ -127,7 +159,7 @@ public final class Chan<T> implements Iterable<T> {
         long id = Slots.put(value);
         int r;
         try {
-            r = core.send(this, id, deadline, mayBlock);
+            r = core.send(this, id, deadline, mayBlock, moved);
         } catch (InterruptedException | RuntimeException e) {
             Slots.drop(id);
             throw e;
@@ -157,9 +189,7 @@ public final class Chan<T> implements Iterable<T> {
      * @throws InterruptedException if interrupted while waiting
      */
     public Optional<T> recvOk() throws InterruptedException {
-        Parking.Waiter w = Parking.waiter();
-        int r = core.recv(this, w, Long.MAX_VALUE, true);
-        return Optional.ofNullable(received(w, r, false));
+        return Optional.ofNullable(receive(Long.MAX_VALUE, true, false));
     }
 
     /**
@@ -171,9 +201,7 @@ public final class Chan<T> implements Iterable<T> {
      * @throws InterruptedException if interrupted while waiting
      */
     public T recv(Duration timeout) throws InterruptedException {
-        Parking.Waiter w = Parking.waiter();
-        int r = core.recv(this, w, Parking.deadline(timeout), true);
-        return received(w, r, true);
+        return receive(Parking.deadline(timeout), true, true);
     }
 
     /**
@@ -183,12 +211,31 @@ public final class Chan<T> implements Iterable<T> {
      * @throws ChanClosedException if the channel is closed and drained
      */
     public T tryRecv() {
-        Parking.Waiter w = Parking.waiter();
         try {
-            return received(w, core.recv(this, w, Long.MAX_VALUE, false), true);
+            return receive(Long.MAX_VALUE, false, true);
         } catch (InterruptedException e) {
             throw new AssertionError("a try never waits", e);
         }
+    }
+
+    /** A value, or null (closed if not closedThrows, a try, a timeout). */
+    @SuppressWarnings("unchecked")
+    private T receive(long deadline, boolean mayBlock, boolean closedThrows) throws InterruptedException {
+        HeapSeat moved = null;
+        if (heap != null) {
+            Object v = heap.recv(deadline, mayBlock);
+            if (v == HeapSeat.NONE) {
+                return null;
+            }
+            if (v == HeapSeat.MOVED) {
+                moved = heap;
+            } else if (v != HeapSeat.NATIVE) {
+                return (T) v;
+            }
+        }
+        Parking.Waiter w = Parking.waiter();
+        int r = core.recv(this, w, deadline, mayBlock, moved);
+        return received(w, r, closedThrows);
     }
 
     @SuppressWarnings("unchecked")
@@ -216,6 +263,7 @@ public final class Chan<T> implements Iterable<T> {
      * @throws ChanClosedException if it was already closed
      */
     public void close() {
+        toNative(); // wakes a party waiting in the heap seat through the native close
         core.close(this);
     }
 

@@ -1,7 +1,9 @@
 package dev.weft;
 
 /**
- * The Java half of an unbuffered 8-byte channel's seat (cnative/src/chan.h,
+ * The Java half of an unbuffered 8-byte channel's native seat (used by a
+ * {@link LongChan}, and by a {@link Chan} once it left its
+ * {@link HeapSeat}) (cnative/src/chan.h,
  * "the seat"): a Java party that finds the other side sitting there takes
  * the sitter itself, under the channel's spinlock, without a native call,
  * then hands the outcome over ({@link Parking#handSeated}). The sitter sat

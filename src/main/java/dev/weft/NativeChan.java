@@ -65,6 +65,15 @@ final class NativeChan {
      * may sit in the channel's seat (cnative/src/chan.h).
      */
     int send(Object owner, long value, long deadline, boolean mayBlock) throws InterruptedException {
+        return send(owner, value, deadline, mayBlock, null);
+    }
+
+    /**
+     * {@link #send}; with {@code moved} non-null the caller was moved off
+     * that {@link HeapSeat} and this call registers it here first, then
+     * tells the seat (whatever happens).
+     */
+    int send(Object owner, long value, long deadline, boolean mayBlock, HeapSeat moved) throws InterruptedException {
         // a Chan tries before it puts its object in a slot (Chan.sendSlot)
         if (seat && !objects) {
             int t = takeReceiver(owner);
@@ -76,9 +85,16 @@ final class NativeChan {
         Parking.Waiter w = Parking.waiter();
         w.waits = Parking.WAITS_SEND;
         try {
-            int r = Parking.handOver(WeftJni.weft_jni_chan_send(w.op, handle, value,
-                            (mayBlock ? 1 : 0) | WeftJni.WEFT_JNI_HAND, w.startToken()),
-                    objects ? Parking.WAITS_RECV_OBJECT : Parking.WAITS_RECV, value);
+            int r;
+            try {
+                r = Parking.handOver(WeftJni.weft_jni_chan_send(w.op, handle, value,
+                                (mayBlock ? 1 : 0) | WeftJni.WEFT_JNI_HAND, w.startToken()),
+                        objects ? Parking.WAITS_RECV_OBJECT : Parking.WAITS_RECV, value);
+            } finally {
+                if (moved != null) {
+                    moved.nativeNow();
+                }
+            }
             return r == Parking.PARKED ? Parking.await(w, deadline, true) : r;
         } finally {
             w.waits = Parking.WAITS_NONE;
@@ -106,7 +122,12 @@ final class NativeChan {
 
     /** Receives into the waiter's op record; a native status. */
     int recv(Object owner, Parking.Waiter w, long deadline, boolean mayBlock) throws InterruptedException {
-        if (seat) {
+        return recv(owner, w, deadline, mayBlock, null);
+    }
+
+    /** {@link #recv}; {@code moved} as in {@link #send(Object, long, long, boolean, HeapSeat)}. */
+    int recv(Object owner, Parking.Waiter w, long deadline, boolean mayBlock, HeapSeat moved) throws InterruptedException {
+        if (seat && moved == null) {
             int t = takeSender(owner, w);
             if (t > 0) {
                 // the value is ours by hand (object(), value()), the sender's OK is its by hand
@@ -125,8 +146,15 @@ final class NativeChan {
                 : elemSize == 8 ? Parking.WAITS_RECV : Parking.WAITS_NONE; // records: no value to hand
         int flags = (mayBlock ? 1 : 0) | (w.waits != Parking.WAITS_NONE ? WeftJni.WEFT_JNI_HAND : 0);
         try {
-            int r = Parking.handOver(WeftJni.weft_jni_chan_recv(w.op, handle, flags, w.startToken()),
-                    Parking.WAITS_SEND, 0);
+            int r;
+            try {
+                r = Parking.handOver(WeftJni.weft_jni_chan_recv(w.op, handle, flags, w.startToken()),
+                        Parking.WAITS_SEND, 0);
+            } finally {
+                if (moved != null) {
+                    moved.nativeNow();
+                }
+            }
             return r == Parking.PARKED ? Parking.await(w, deadline, true) : r;
         } finally {
             w.waits = Parking.WAITS_NONE;

@@ -111,6 +111,9 @@ final class Parking {
         boolean tellHanded;
         /** Owner only: the value of the sender {@link ChanSeat#takeSender} took. */
         long seatValue;
+        /** This thread sitting in a {@link HeapSeat} as a receiver: spinning, and parked. */
+        final HeapSeat.Sit recvAwake = new HeapSeat.Sit(this, null, false);
+        final HeapSeat.Sit recvAsleep = new HeapSeat.Sit(this, null, true);
         /** spin budget of the next wait ({@link #spin}); owner only */
         int spins = FIRST_SPINS;
         /** waits since the last probe, while spins is 0; owner only */
@@ -374,27 +377,42 @@ final class Parking {
      * parks per 100k waits. The sieve, whose waits mostly fail, stays at 0.
      */
     private static void spin(Waiter w) {
-        int budget = w.spins;
-        if (budget == 0) {
-            if (++w.sinceProbe < PROBE_EVERY) {
-                return;
-            }
-            w.sinceProbe = 0;
-            budget = PROBE_SPINS;
-        }
+        int budget = spinBudget(w);
         for (int i = 0; i < budget; i++) {
             if (w.delivered) {
-                // ended by the spin: allow more, up to the cap
-                w.spins = Math.min(MAX_SPINS, Math.max(w.spins * 2, (i + 1) * 2 + 32));
+                spinEnded(w, i);
                 return;
             }
             Thread.onSpinWait();
         }
         if (w.delivered) {
-            w.spins = Math.min(MAX_SPINS, budget * 2);
+            spinEnded(w, budget);
         } else {
-            w.spins = budget >> 1 >= MIN_SPINS ? budget >> 1 : 0;
+            spinFailed(w, budget);
         }
+    }
+
+    /** The spin budget of w's next wait (0: do not spin); {@link #spin} explains the policy. */
+    static int spinBudget(Waiter w) {
+        int budget = w.spins;
+        if (budget == 0) {
+            if (++w.sinceProbe < PROBE_EVERY) {
+                return 0;
+            }
+            w.sinceProbe = 0;
+            budget = PROBE_SPINS;
+        }
+        return budget;
+    }
+
+    /** A wait ended by the spin after i rounds: allow more, up to the cap. */
+    static void spinEnded(Waiter w, int i) {
+        w.spins = Math.min(MAX_SPINS, Math.max(w.spins * 2, (i + 1) * 2 + 32));
+    }
+
+    /** A wait outlasted its whole budget: halve it (to 0 below {@link #MIN_SPINS}). */
+    static void spinFailed(Waiter w, int budget) {
+        w.spins = budget >> 1 >= MIN_SPINS ? budget >> 1 : 0;
     }
 
     /**

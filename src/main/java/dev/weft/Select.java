@@ -112,6 +112,7 @@ public final class Select {
         Objects.requireNonNull(ch, "channel is null");
         Objects.requireNonNull(onValue, "action is null");
         Objects.requireNonNull(onClosed, "action is null");
+        ch.toNative(); // the native select cannot see a party in the heap seat
         return add(new Case() {
             public NativeChan chan() { return ch.core; }
             public Object owner() { return ch; }
@@ -170,6 +171,7 @@ public final class Select {
         Objects.requireNonNull(ch, "channel is null");
         Objects.requireNonNull(value, "Chan does not carry null");
         Objects.requireNonNull(onSent, "action is null");
+        ch.toNative();
         return add(new Case() {
             public NativeChan chan() { return ch.core; }
             public Object owner() { return ch; }

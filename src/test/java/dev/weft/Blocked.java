@@ -29,11 +29,34 @@ final class Blocked {
         }
     }
 
+    /**
+     * Returns once at least n parties wait to receive from ch, natively or
+     * in its {@link HeapSeat}; fails after 10 s.
+     */
     static void receivers(Chan<?> ch, int n) throws InterruptedException {
-        await(ch.core, RECEIVERS, n);
+        await(ch, RECEIVERS, n);
     }
 
+    /** As {@link #receivers}, for senders. */
     static void senders(Chan<?> ch, int n) throws InterruptedException {
-        await(ch.core, SENDERS, n);
+        await(ch, SENDERS, n);
+    }
+
+    private static void await(Chan<?> ch, int dir, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        long q;
+        while ((q = WeftJni.weft_jni_chan_queued(ch.core.handle, dir)) + sitting(ch, dir) < n) {
+            if (q < 0) {
+                throw new AssertionError("weft_jni_chan_queued: " + q);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(q + " of " + n + " parties blocked after 10 s");
+            }
+            Thread.sleep(1); // a poll interval; the condition is what is waited for
+        }
+    }
+
+    private static int sitting(Chan<?> ch, int dir) {
+        return ch.heap == null ? 0 : ch.heap.sitting(dir == SENDERS);
     }
 }

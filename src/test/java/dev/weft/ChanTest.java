@@ -314,6 +314,7 @@ public class ChanTest {
             return; // JDK 21: no fast path, the native seat does it all (the other tests)
         }
         Chan<Object> ch = Chan.make();
+        ch.toNative(); // the native seat (before, the heap seat does its job)
         Object first = new Object();
         Coroutine<List<Object>> r = Weft.go(() -> List.of(ch.recv(), ch.recv()));
         Blocked.receivers(ch, 1); // sitting: unbuffered, 8 bytes, nobody queued
