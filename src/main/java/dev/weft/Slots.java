@@ -89,6 +89,18 @@ final class Slots {
         return n;
     }
 
+    /** Objects in flight that {@code which} accepts (tests: this test's own left nothing). O(table size). */
+    static int count(java.util.function.Predicate<Object> which) {
+        int n = (int) OVERFLOW.values().stream().filter(which).count();
+        for (int i = 0; i < TABLE; i++) {
+            Object o = SLOTS.get(i);
+            if (o != null && which.test(o)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Whether o itself is in flight (tests). O(table size). */
     static boolean holds(Object o) {
         for (int i = 0; i < TABLE; i++) {
