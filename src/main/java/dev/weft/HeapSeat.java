@@ -51,8 +51,8 @@ import java.util.concurrent.locks.LockSupport;
  * waiting. Closing goes through the same switch, so a close wakes heap
  * sitters exactly as native ones.
  */
-final class HeapSeat extends HeapSeatField {
-    // the seat's line is written on every hand-over: keep other objects' fields off it
+final class HeapSeat extends HeapSeatGuess {
+    // keeps the next object's fields off the guess's line
     long q0, q1, q2, q3, q4, q5, q6, q7;
 
     private static final VarHandle SEAT;
@@ -77,19 +77,17 @@ final class HeapSeat extends HeapSeatField {
     static final int GO_NATIVE = 2;
     static final int SEND_MOVED = 3;
 
-    /** A party waiting in the seat; a receiver's two are made once per thread ({@link Parking.Waiter}). */
-    static final class Sit extends SitPad {
+    /**
+     * A party waiting in the seat; a receiver's two are made once per
+     * thread ({@link Parking.Waiter}). A taker reads its header and
+     * fields, which {@link SitFields} keeps on the header's line, and the
+     * padding after keeps the next object's writes off it.
+     */
+    static final class Sit extends SitFields {
         long q0, q1, q2, q3, q4, q5, q6, q7;
-        final Parking.Waiter w;
-        /** a sender's value; null: a receiver */
-        final Object value;
-        /** parked, or about to: a taker must unpark it */
-        final boolean asleep;
 
         Sit(Parking.Waiter w, Object value, boolean asleep) {
-            this.w = w;
-            this.value = value;
-            this.asleep = asleep;
+            super(w, value, asleep);
         }
 
         void wake() {
@@ -118,12 +116,24 @@ final class HeapSeat extends HeapSeatField {
      */
     int send(Object value, long deadline, boolean mayBlock) throws InterruptedException {
         Parking.Waiter w = null;
-        for (int busy = 0; ; busy++) {
-            Object s = seat;
+        Object s;
+        Object g = guess;
+        if (g != null) {
+            s = SEAT.compareAndExchange(this, g, value);
+            if (s == g) { // the receiver that sat last time sits again: handed value
+                return SENT; // an awake Sit (see below): nobody to unpark
+            }
+        } else {
+            s = seat;
+        }
+        for (int busy = 0; ; busy++, s = seat) {
             if (s instanceof Sit t) {
                 if (t.value == null) {
                     if (SEAT.compareAndSet(this, t, value)) { // a receiver sits: it is handed value
                         t.wake();
+                        if (!t.asleep && g != t) {
+                            guess = t;
+                        }
                         return SENT;
                     }
                 } else if (!mayBlock) {
@@ -181,6 +191,10 @@ final class HeapSeat extends HeapSeatField {
                 }
                 Parking.Waiter w = Parking.waiter();
                 Sit me = w.recvAwake;
+                if (me == null) {
+                    me = w.recvAwake = new Sit(w, null, false);
+                    w.recvAsleep = new Sit(w, null, true);
+                }
                 if (SEAT.compareAndSet(this, null, me)) {
                     return await(me, w, deadline);
                 }
@@ -202,6 +216,7 @@ final class HeapSeat extends HeapSeatField {
      * a {@link Select} on it or its close calls this first.
      */
     void toNative() {
+        guess = null;
         for (int busy = 0; ; busy++) {
             Object s = seat;
             if (s == NATIVE) {
@@ -339,16 +354,59 @@ final class HeapSeat extends HeapSeatField {
     }
 }
 
-/** Padding before the seat (superclass fields come first in HotSpot's layout). */
+/**
+ * Padding before the seat: superclass fields come first in HotSpot's
+ * layout, but it fills the 4 bytes after a compressed header with any
+ * later field that fits, so {@code gap} takes them, or the seat would.
+ */
 abstract class HeapSeatPad {
+    int gap;
     long p0, p1, p2, p3, p4, p5, p6, p7;
 }
 
-/** The seat word itself, between two pads. */
+/** The seat word itself, between two pads ({@code gap2}: as {@code gap}, for the 4 bytes after it). */
 abstract class HeapSeatField extends HeapSeatPad {
     volatile Object seat;
+    int gap2;
 }
 
-abstract class SitPad {
-    long p0, p1, p2, p3, p4, p5, p6, p7;
+/** The seat's line is written on every hand-over: keeps the guess off it. */
+abstract class HeapSeatMid extends HeapSeatField {
+    long m0, m1, m2, m3, m4, m5, m6, m7;
+}
+
+/** {@link HeapSeat}'s hint, on a line of its own (a class level per line: HotSpot fills gaps across levels). */
+abstract class HeapSeatGuess extends HeapSeatMid {
+    /**
+     * The awake receiver a send took last, a racy hint read on its own
+     * line (HotSpot puts it after the longs above) and written only when
+     * it changes. A send first tries to hand its value straight to it:
+     * one compare-and-exchange that takes the seat's line for writing at
+     * once, where a read then a compare-and-set move it twice (shared,
+     * then exclusive). A wrong guess costs nothing more: the exchange's
+     * witness is the seat's state, read with the line already here.
+     * Cleared by the switch to native. Receivers make no such guess: a
+     * sitting sender's Sit is new each time.
+     */
+    Object guess;
+    int gap3;
+}
+
+/**
+ * A {@link HeapSeat.Sit}'s fields, in a superclass so that HotSpot lays
+ * them out first, right after the header (it puts a class's own longs
+ * before its references).
+ */
+abstract class SitFields {
+    final Parking.Waiter w;
+    /** a sender's value; null: a receiver */
+    final Object value;
+    /** parked, or about to: a taker must unpark it */
+    final boolean asleep;
+
+    SitFields(Parking.Waiter w, Object value, boolean asleep) {
+        this.w = w;
+        this.value = value;
+        this.asleep = asleep;
+    }
 }

@@ -111,9 +111,8 @@ final class Parking {
         boolean tellHanded;
         /** Owner only: the value of the sender {@link ChanSeat#takeSender} took. */
         long seatValue;
-        /** This thread sitting in a {@link HeapSeat} as a receiver: spinning, and parked. */
-        final HeapSeat.Sit recvAwake = new HeapSeat.Sit(this, null, false);
-        final HeapSeat.Sit recvAsleep = new HeapSeat.Sit(this, null, true);
+        /** This thread sitting in a {@link HeapSeat} as a receiver: spinning, and parked (made on first use). */
+        HeapSeat.Sit recvAwake, recvAsleep;
         /** spin budget of the next wait ({@link #spin}); owner only */
         int spins = FIRST_SPINS;
         /** waits since the last probe, while spins is 0; owner only */
