@@ -85,6 +85,8 @@ final class HeapSeat extends HeapSeatGuess {
      */
     static final class Sit extends SitFields {
         long q0, q1, q2, q3, q4, q5, q6, q7;
+        /** A receiver's awake Sit: its parked twin. */
+        Sit asleepTwin;
 
         Sit(Parking.Waiter w, Object value, boolean asleep) {
             super(w, value, asleep);
@@ -99,6 +101,18 @@ final class HeapSeat extends HeapSeatGuess {
             }
         }
     }
+
+    /**
+     * This thread's Sits as a receiver: the same two objects for every
+     * receive, so a sender's guess can name one. Here, not in the
+     * {@link Parking.Waiter}: a bigger Waiter moved the select benchmark.
+     */
+    private static final ThreadLocal<Sit> RECEIVER = ThreadLocal.withInitial(() -> {
+        Parking.Waiter w = Parking.waiter();
+        Sit awake = new Sit(w, null, false);
+        awake.asleepTwin = new Sit(w, null, true);
+        return awake;
+    });
 
     /** The switch to native, aimed at the sitter it replaced. */
     private static final class Kick {
@@ -189,14 +203,9 @@ final class HeapSeat extends HeapSeatGuess {
                 if (!mayBlock) {
                     return NONE;
                 }
-                Parking.Waiter w = Parking.waiter();
-                Sit me = w.recvAwake;
-                if (me == null) {
-                    me = w.recvAwake = new Sit(w, null, false);
-                    w.recvAsleep = new Sit(w, null, true);
-                }
+                Sit me = RECEIVER.get();
                 if (SEAT.compareAndSet(this, null, me)) {
-                    return await(me, w, deadline);
+                    return await(me, me.w, deadline);
                 }
             } else if (s == NATIVE) {
                 return NATIVE;
@@ -298,7 +307,7 @@ final class HeapSeat extends HeapSeatGuess {
             return settled(me, s);
         }
         Parking.spinFailed(w, budget);
-        Sit zz = me.value == null ? w.recvAsleep : new Sit(w, me.value, true);
+        Sit zz = me.value == null ? me.asleepTwin : new Sit(w, me.value, true);
         if (!SEAT.compareAndSet(this, me, zz)) {
             return settled(me, seat);
         }

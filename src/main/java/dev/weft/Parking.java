@@ -111,8 +111,6 @@ final class Parking {
         boolean tellHanded;
         /** Owner only: the value of the sender {@link ChanSeat#takeSender} took. */
         long seatValue;
-        /** This thread sitting in a {@link HeapSeat} as a receiver: spinning, and parked (made on first use). */
-        HeapSeat.Sit recvAwake, recvAsleep;
         /** spin budget of the next wait ({@link #spin}); owner only */
         int spins = FIRST_SPINS;
         /** waits since the last probe, while spins is 0; owner only */
