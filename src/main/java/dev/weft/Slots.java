@@ -80,13 +80,7 @@ final class Slots {
 
     /** Objects in flight (tests: nothing leaks). O(table size). */
     static int size() {
-        int n = OVERFLOW.size();
-        for (int i = 0; i < TABLE; i++) {
-            if (SLOTS.get(i) != null) {
-                n++;
-            }
-        }
-        return n;
+        return count(o -> true);
     }
 
     /** Objects in flight that {@code which} accepts (tests: this test's own left nothing). O(table size). */

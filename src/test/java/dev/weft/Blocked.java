@@ -16,17 +16,7 @@ final class Blocked {
 
     /** Returns once at least n parties are queued on ch's queue dir; fails after 10 s. */
     static void await(NativeChan ch, int dir, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        long q;
-        while ((q = WeftJni.weft_jni_chan_queued(ch.handle, dir)) < n) {
-            if (q < 0) {
-                throw new AssertionError("weft_jni_chan_queued: " + q);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(q + " of " + n + " parties blocked after 10 s");
-            }
-            Thread.sleep(1); // a poll interval; the condition is what is waited for
-        }
+        await(ch, null, dir, n);
     }
 
     /**
@@ -34,18 +24,19 @@ final class Blocked {
      * in its {@link HeapSeat}; fails after 10 s.
      */
     static void receivers(Chan<?> ch, int n) throws InterruptedException {
-        await(ch, RECEIVERS, n);
+        await(ch.core, ch.heap, RECEIVERS, n);
     }
 
     /** As {@link #receivers}, for senders. */
     static void senders(Chan<?> ch, int n) throws InterruptedException {
-        await(ch, SENDERS, n);
+        await(ch.core, ch.heap, SENDERS, n);
     }
 
-    private static void await(Chan<?> ch, int dir, int n) throws InterruptedException {
+    /** Parties queued on ch's queue dir plus (heap non-null) the one sitting in heap on that side. */
+    private static void await(NativeChan ch, HeapSeat heap, int dir, int n) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         long q;
-        while ((q = WeftJni.weft_jni_chan_queued(ch.core.handle, dir)) + sitting(ch, dir) < n) {
+        while ((q = WeftJni.weft_jni_chan_queued(ch.handle, dir)) + (heap == null ? 0 : heap.sitting(dir == SENDERS)) < n) {
             if (q < 0) {
                 throw new AssertionError("weft_jni_chan_queued: " + q);
             }
@@ -54,9 +45,5 @@ final class Blocked {
             }
             Thread.sleep(1); // a poll interval; the condition is what is waited for
         }
-    }
-
-    private static int sitting(Chan<?> ch, int dir) {
-        return ch.heap == null ? 0 : ch.heap.sitting(dir == SENDERS);
     }
 }
