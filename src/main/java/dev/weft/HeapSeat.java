@@ -81,7 +81,7 @@ final class HeapSeat extends HeapSeatGuess {
 
     /**
      * A party waiting in the seat; a receiver's two are made once per
-     * thread ({@link Parking.Waiter}). A taker reads its header and
+     * thread ({@link #RECEIVER}). A taker reads its header and
      * fields, which {@link SitFields} keeps on the header's line, and the
      * padding after keeps the next object's writes off it.
      */
@@ -304,11 +304,10 @@ final class HeapSeat extends HeapSeatGuess {
             Thread.onSpinWait();
         }
         Object s = seat;
+        Parking.spinOutlasted(w, budget, s != me);
         if (s != me) {
-            Parking.spinEnded(w, budget);
             return settled(me, s);
         }
-        Parking.spinFailed(w, budget);
         Sit zz = me.value == null ? me.asleepTwin : new Sit(w, me.value, true);
         if (!SEAT.compareAndSet(this, me, zz)) {
             return settled(me, seat);

@@ -382,11 +382,7 @@ final class Parking {
             }
             Thread.onSpinWait();
         }
-        if (w.delivered) {
-            spinEnded(w, budget);
-        } else {
-            spinFailed(w, budget);
-        }
+        spinOutlasted(w, budget, w.delivered);
     }
 
     /** The spin budget of w's next wait (0: do not spin); {@link #spin} explains the policy. */
@@ -407,9 +403,16 @@ final class Parking {
         w.spins = Math.min(MAX_SPINS, Math.max(w.spins * 2, (i + 1) * 2 + 32));
     }
 
-    /** A wait outlasted its whole budget: halve it (to 0 below {@link #MIN_SPINS}). */
-    static void spinFailed(Waiter w, int budget) {
-        w.spins = budget >> 1 >= MIN_SPINS ? budget >> 1 : 0;
+    /**
+     * A wait spun its whole budget: if it ended right then, double the
+     * budget (up to the cap), else halve it (to 0 below {@link #MIN_SPINS}).
+     */
+    static void spinOutlasted(Waiter w, int budget, boolean ended) {
+        if (ended) {
+            w.spins = Math.min(MAX_SPINS, budget * 2);
+        } else {
+            w.spins = budget >> 1 >= MIN_SPINS ? budget >> 1 : 0;
+        }
     }
 
     /**
