@@ -233,9 +233,12 @@ WEFT_JNI_EXPORT int64_t weft_jni_chan_recv(int64_t op, int64_t ch, int may_block
  * directions (1 send, 2 recv).  An address rather than three arrays or
  * buffers: JavaCPP's marshalling of a java.nio buffer argument (an
  * IsInstanceOf, GetDirectBufferAddress and a field read per buffer) was
- * a third of a select's time.  dflt: a default case.  Packed: the index
- * fired at once (| WEFT_JNI_SELECT_CLOSED), PARKED, EAGAIN (default), an
- * error. */
+ * a third of a select's time.  dflt: 1 a default case; | WEFT_JNI_HAND
+ * as for a send or receive: the case that fires at once may take a
+ * sitter's token back, and the caller hands over what it completed (a
+ * send case's value to a sitting receiver: it is nowhere else).  Packed:
+ * the index fired at once (| WEFT_JNI_SELECT_CLOSED), PARKED, EAGAIN
+ * (default), an error. */
 WEFT_JNI_EXPORT int64_t weft_jni_select(int64_t op, int n, int64_t args, int dflt, int64_t token);
 
 /* Locks and friends: *_new returns a handle; *_free ESTATE if in use.

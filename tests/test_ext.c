@@ -842,6 +842,89 @@ WEFT_TEST(a_sitter_completed_by_a_coroutine_or_a_select_asks_its_op_record)
     weft_shutdown();
 }
 
+/* A select that hands over (WEFT_JNI_HAND, as Java's Select does) takes a
+ * sitter's token back like a plain operation: the sitter's op record is
+ * not touched, a sitting sender's value is the case's, and a sitting
+ * receiver gets the send case's value by hand only. */
+/* Select.run's hand-over: the token a case that fired at once got back
+ * is handed OK (and a send case's value), as unpack_hand does for a
+ * plain call; the status is the case's index */
+static int select_hand(int64_t p, int64_t value)
+{
+    int64_t t = p >> 16;
+    int r = (int16_t)(p & 0xffff);
+    if (t > 0 && r >= 0 && r < WEFT_JNI_PARKED) {
+        jthread_t *j = &jt[t - 1];
+        pthread_mutex_lock(&j->mu);
+        hand_value[t - 1] = value;
+        hand_status[t - 1] = WEFT_JNI_OK;
+        pthread_mutex_unlock(&j->mu);
+    }
+    if (t)
+        deliver(t < 0 ? -t : t);
+    return r;
+}
+
+WEFT_TEST(a_select_that_hands_over_takes_a_sitters_token_back)
+{
+    jt_init(3);
+    int64_t ch = weft_jni_chan_make(8, 0);
+    int64_t chans[2] = { ch, ch }, vals[2] = { 0, 0 };
+    int dirs[2] = { WEFT_RECV, WEFT_RECV };
+    /* a sitting sender, taken by a receive case */
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_send(jt[0].op, ch, 9, 1 | WEFT_JNI_HAND, start_tok(0)), 9),
+                 WEFT_JNI_PARKED);
+    CHECK_EQ_INT(C(ch)->seat.dir, WEFT_SEND);
+    int64_t p = weft_jni_select(jt[1].op, 1, select_args(1, chans, dirs, vals), WEFT_JNI_HAND, start_tok(1));
+    CHECK_EQ_INT((int16_t)(p & 0xffff), 0);
+    CHECK_EQ_INT(p >> 16, tok(0));
+    CHECK_EQ_INT(C(ch)->seat.dir, 0);
+    CHECK_EQ_INT(weft_ext_settled((weft_ext_t *)(intptr_t)jt[0].op), 0);
+    CHECK_EQ_INT(weft_jni_op_case_value(jt[1].op, 0), 9);
+    CHECK_EQ_INT(select_hand(p, 0), 0);
+    CHECK_EQ_INT(settle_hand(0, WEFT_JNI_PARKED, NULL), WEFT_JNI_OK);
+    /* a sitting receiver, taken by a send case: its value comes by hand */
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_recv(jt[0].op, ch, 1 | WEFT_JNI_HAND, start_tok(0)), 0),
+                 WEFT_JNI_PARKED);
+    CHECK_EQ_INT(C(ch)->seat.dir, WEFT_RECV);
+    dirs[1] = WEFT_SEND;
+    vals[1] = 5;
+    int64_t chans2[2] = { 0, ch }; /* case 0: a nil channel, never ready */
+    p = weft_jni_select(jt[1].op, 2, select_args(2, chans2, dirs, vals), WEFT_JNI_HAND, start_tok(1));
+    CHECK_EQ_INT((int16_t)(p & 0xffff), 1);
+    CHECK_EQ_INT(p >> 16, tok(0));
+    CHECK_EQ_INT(weft_ext_settled((weft_ext_t *)(intptr_t)jt[0].op), 0);
+    CHECK_EQ_INT(select_hand(p, 5), 1);
+    int64_t v = 0;
+    CHECK_EQ_INT(settle_hand(0, WEFT_JNI_PARKED, &v), WEFT_JNI_OK);
+    CHECK_EQ_INT(v, 5);
+    /* a queued (not sitting) sender is won through its op record, as
+     * without HAND: its token comes back as well and it asks or is handed */
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_send(jt[0].op, ch, 11, 1 | WEFT_JNI_HAND, start_tok(0)), 11),
+                 WEFT_JNI_PARKED);
+    CHECK_EQ_INT(unpack_hand(weft_jni_chan_send(jt[2].op, ch, 12, 1 | WEFT_JNI_HAND, start_tok(2)), 12),
+                 WEFT_JNI_PARKED);
+    CHECK_EQ_INT(weft_chan_queued(C(ch), WEFT_SEND), 2);
+    dirs[1] = WEFT_RECV;
+    p = weft_jni_select(jt[1].op, 1, select_args(1, chans, dirs, vals), WEFT_JNI_HAND, start_tok(1));
+    CHECK_EQ_INT(p >> 16, tok(0)); /* the sitter is the oldest */
+    CHECK_EQ_INT(weft_jni_op_case_value(jt[1].op, 0), 11);
+    CHECK_EQ_INT(select_hand(p, 0), 0);
+    CHECK_EQ_INT(settle_hand(0, WEFT_JNI_PARKED, NULL), WEFT_JNI_OK);
+    p = weft_jni_select(jt[1].op, 1, select_args(1, chans, dirs, vals), WEFT_JNI_HAND, start_tok(1));
+    CHECK_EQ_INT(p >> 16, tok(2));
+    CHECK_EQ_INT(weft_ext_settled((weft_ext_t *)(intptr_t)jt[2].op), 1); /* queued: won natively */
+    CHECK_EQ_INT(weft_jni_op_case_value(jt[1].op, 0), 12);
+    CHECK_EQ_INT(select_hand(p, 0), 0);
+    CHECK_EQ_INT(settle_hand(2, WEFT_JNI_PARKED, NULL), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_chan_queued(C(ch), WEFT_SEND), 0);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_INT(weft_jni_op_free(jt[i].op, tell_handed[i]), WEFT_JNI_OK);
+    CHECK_EQ_INT(weft_ext_wake_pending(), 0);
+    weft_jni_chan_release(ch);
+    weft_shutdown();
+}
+
 WEFT_TEST(close_and_abort_end_a_sitters_wait)
 {
     jt_init(3);

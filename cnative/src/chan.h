@@ -512,7 +512,7 @@ typedef struct {
     weft_waiter_t *cw;     /* n case waiters */
     weft_waiter_t *sel;    /* the decisive waiter, initialised external */
 } weft_select_ext_t;
-int weft_select_ext(weft_select_ext_t *s, int dflt);
+int weft_select_ext(weft_select_ext_t *s, int dflt, int hand);
 int weft_select_ext_end(weft_select_ext_t *s);
 
 #endif /* WEFT_CHAN_H */

@@ -379,7 +379,7 @@ int weft_ext_select(weft_ext_t *x, int n, weft_chan_t *const *chans, const int *
     x->sel.lockorder = x->orders + x->max_cases;
     x->sel.cw = x->cw;
     x->sel.sel = &x->w;
-    return started(x, EXT_SELECT, weft_select_ext(&x->sel, dflt));
+    return started(x, EXT_SELECT, weft_select_ext(&x->sel, dflt & 1, (dflt & WEFT_EXT_HAND) != 0));
 }
 
 int weft_ext_select_closed(const weft_ext_t *x, int index)

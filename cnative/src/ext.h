@@ -73,7 +73,10 @@ int weft_ext_chan_send(weft_ext_t *x, weft_chan_t *c, int may_block, int64_t tok
 int weft_ext_chan_recv(weft_ext_t *x, weft_chan_t *c, int may_block, int64_t token);
 /* n cases on channels of 8-byte elements; dirs WEFT_SEND/WEFT_RECV; the
  * values to send are in weft_ext_case_values(x)[i] beforehand, a received
- * one is there afterwards.  dflt: return WEFT_EAGAIN rather than queue.
+ * one is there afterwards.  dflt: 1 returns WEFT_EAGAIN rather than
+ * queue; | WEFT_EXT_HAND: the case that fires at once may take a sitter's
+ * token back, as a plain operation may (the caller hands the sitter its
+ * outcome, and a sitting receiver its value, which is then nowhere else).
  * Returns the index that fired at once, or WEFT_EXT_PARKED, or an error. */
 int weft_ext_select(weft_ext_t *x, int n, weft_chan_t *const *chans, const int *dirs, int dflt,
                     int64_t token);

@@ -187,13 +187,14 @@ static void sync_all(weft_case_t *cases, int m, const int *lockorder)
 }
 
 /* Passes 2 and 3.  Returns the case that fired (every channel unlocked,
- * its partner resumed), WEFT_ECLOSED for a send case on a closed channel
+ * its partner resumed, or with `hand` its sitter's token handed back:
+ * chan_seat_take), WEFT_ECLOSED for a send case on a closed channel
  * (unlocked), or SEL_NONE_READY with every channel still locked.
  * A buffered case's channel is announced (chan.h, the handshake) before
  * the poll tries its ring, so that a value (or room) that comes after the
  * poll looked finds this select queued, or waiting for the lock to
  * queue it. */
-static int sel_poll(weft_case_t *cases, int m, const int *pollorder, const int *lockorder)
+static int sel_poll(weft_case_t *cases, int m, const int *pollorder, const int *lockorder, int hand)
 {
     lock_all(cases, lockorder, m);
     for (int k = 0; k < m; k++) {
@@ -201,7 +202,7 @@ static int sel_poll(weft_case_t *cases, int m, const int *pollorder, const int *
         if (c->cap)
             chan_announce(c, cases[lockorder[k]].dir);
     }
-    chan_wakes_t wk = { 0 };
+    chan_wakes_t wk = { .hand = hand };
     for (int k = 0; k < m; k++) {
         int i = pollorder[k];
         weft_chan_t *c = cases[i].chan;
@@ -317,7 +318,7 @@ int weft_select(weft_case_t *cases, int n, int64_t deadline)
     sel_orders(cases, n, m, pollorder, lockorder);
 
     for (;;) {
-        rc = sel_poll(cases, m, pollorder, lockorder);
+        rc = sel_poll(cases, m, pollorder, lockorder, 0);
         if (rc != SEL_NONE_READY)
             break;
 
@@ -353,13 +354,17 @@ int weft_select(weft_case_t *cases, int n, int64_t deadline)
  * close wins); then weft_select_ext_end does pass 6.  dflt: a default
  * case (WEFT_EAGAIN if nothing is ready, nothing queued).
  *
+ * hand: the caller is a Java party that hands over what the case that
+ * fires at once completed (Parking.handOver): that case may take a
+ * sitter's token back (chan_seat_take) instead of resuming it.
+ *
  * sel_start_ext: passes 2-4 with the orders made: the case that fired,
  * WEFT_EAGAIN / WEFT_EDEADLK, or WEFT_EXT_PARKED with the case waiters
  * queued.  The channel locks publish sel's pending state with the
  * queueing. */
-static int sel_start_ext(weft_select_ext_t *s, int dflt)
+static int sel_start_ext(weft_select_ext_t *s, int dflt, int hand)
 {
-    int rc = sel_poll(s->cases, s->m, s->pollorder, s->lockorder);
+    int rc = sel_poll(s->cases, s->m, s->pollorder, s->lockorder, hand);
     if (rc != SEL_NONE_READY)
         return rc;
     if (dflt || s->m == 0) {
@@ -374,13 +379,13 @@ static int sel_start_ext(weft_select_ext_t *s, int dflt)
     return WEFT_EXT_PARKED;
 }
 
-int weft_select_ext(weft_select_ext_t *s, int dflt)
+int weft_select_ext(weft_select_ext_t *s, int dflt, int hand)
 {
     int rc = sel_validate(s->cases, s->n, &s->m);
     if (rc != WEFT_OK)
         return rc;
     sel_orders(s->cases, s->n, s->m, s->pollorder, s->lockorder);
-    return sel_start_ext(s, dflt);
+    return sel_start_ext(s, dflt, hand);
 }
 
 /* Once s->sel has been won (by a case, a close, or its owner's abort).
@@ -394,6 +399,8 @@ int weft_select_ext_end(weft_select_ext_t *s)
     if (rc != SEL_RETRY)
         return rc;
     sel_first(s->pollorder, s->m, s->sel->index);
+    /* no hand here: the caller learns the outcome from weft_ext_result's
+     * status, with no token to hand anything over with */
     atomic_store_explicit(&s->sel->state, WEFT_WAIT_PENDING, memory_order_relaxed);
-    return sel_start_ext(s, 0);
+    return sel_start_ext(s, 0, 0);
 }

@@ -102,6 +102,13 @@ final class Parking {
         /** Owner only: the last wait's outcome came by hand; its value is {@link #handValue}. */
         boolean handed;
         /**
+         * Like handStatus for a {@link #WAITS_SELECT} wait: a sender that
+         * completed one of its receive cases handed the value over
+         * ({@link #handValue}, or the object in {@link #handObject}); the
+         * select still asks its op record which case fired.
+         */
+        boolean selectHanded;
+        /**
          * Owner only: a wait's outcome came by hand and the op record has
          * not been told yet. A partner that completes a wait sitting in a
          * channel's seat hands it over without touching the op record
@@ -193,6 +200,8 @@ final class Parking {
     static final int WAITS_SEND = 1;
     static final int WAITS_RECV = 2;
     static final int WAITS_RECV_OBJECT = 3;
+    /** A {@link Select} that may be handed a receive case's value ({@link #handOver}). */
+    static final int WAITS_SELECT = 4;
     static final int NO_HAND = Integer.MIN_VALUE;
 
     /**
@@ -205,34 +214,61 @@ final class Parking {
      * need not ask the native op record for them. That spares the woken
      * thread two native calls and, what costs more, reading two cache
      * lines the completing thread wrote on the other core (the waiter's
-     * state and the element). A wait completed any other way (a close, a
-     * native coroutine, a select) is delivered as before and asks.
+     * state and the element). A select waiting with a receive case is
+     * handed the value too, but still asks which case fired (its op record
+     * must unlink the other cases anyway). A wait completed any other way
+     * (a close, a native coroutine) is delivered as before and asks.
      *
-     * <p>Callers that pass {@code WEFT_JNI_HAND} (NativeChan) must come
-     * here: a wait that sat in the channel's seat (cnative/src/chan.h) and
-     * whose token a {@code HAND} call got back learns its outcome, and a
-     * receive its value, from this hand-over only.
+     * <p>Callers that pass {@code WEFT_JNI_HAND} (NativeChan, and Select
+     * through {@link #completed}) must come here: a wait that sat in the
+     * channel's seat (cnative/src/chan.h) and whose token a {@code HAND}
+     * call got back learns its outcome, and a receive its value, from this
+     * hand-over only.
      */
     static int handOver(long packed, int kind, long value) {
-        long token = packed >> 16;
         int r = (short) packed;
+        completed(packed >> 16, r == OK, kind, value);
+        return r;
+    }
+
+    /**
+     * {@link #handOver}'s work on the token a call got back (0: none,
+     * negative: deliver, it asks); {@code ok}: the call completed that
+     * token's wait with its own operation of the mirror {@code kind}. A
+     * {@link Select} whose case fired at once comes here directly: its
+     * status is the case's index, not OK.
+     */
+    static void completed(long token, boolean ok, int kind, long value) {
         if (token < 0) {
             deliver(-token); // woken to try again, or by a close: it asks (weft_jni.h)
-        } else if (token != 0) {
-            Waiter w = BY_TOKEN.get((int) token);
-            if (w == null) {
-                return r; // cannot happen: a queued op keeps its thread alive
-            }
-            if (r == OK && w.waits == kind) {
-                // for an object, value is the Slots number this thread just
-                // filled: empty it here and hand the object itself, so the
-                // slot's line never leaves this core (Chan.sendSlot)
-                hand(w, value, kind == WAITS_RECV_OBJECT ? Slots.take(value) : null);
-            } else {
-                deliver(w);
-            }
+            return;
         }
-        return r;
+        if (token == 0) {
+            return;
+        }
+        Waiter w = BY_TOKEN.get((int) token);
+        if (w == null) {
+            return; // cannot happen: a queued op keeps its thread alive
+        }
+        if (ok && w.waits == kind) {
+            // for an object, value is the Slots number this thread just
+            // filled: empty it here and hand the object itself, so the
+            // slot's line never leaves this core (Chan.sendSlot)
+            hand(w, value, kind == WAITS_RECV_OBJECT ? Slots.take(value) : null);
+        } else if (ok && w.waits == WAITS_SELECT && kind != WAITS_SEND) {
+            // a send that completed a select: what it sent is what the
+            // receive case that fired got (chan.h), so hand it over the
+            // same way; the select asks which case, and ends natively
+            if (kind == WAITS_RECV_OBJECT) {
+                w.handObject = Slots.take(value);
+            } else {
+                w.handValue = value;
+            }
+            w.selectHanded = true;
+            deliver(w);
+        } else {
+            deliver(w);
+        }
     }
 
     /**

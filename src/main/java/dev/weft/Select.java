@@ -45,7 +45,8 @@ public final class Select {
         boolean isSend();
         long prepare();               // the 8-byte value to send
         void unprepare(long value);   // not fired: undo prepare
-        void fire(long value, boolean closed);
+        /** Runs the action; a received object comes as {@code handed} (non-null) or as its Slots number. */
+        void fire(long value, Object handed, boolean closed);
     }
 
     private final List<Case> cases = new ArrayList<>();
@@ -120,11 +121,11 @@ public final class Select {
             public long prepare() { return 0; }
             public void unprepare(long v) {}
             @SuppressWarnings("unchecked")
-            public void fire(long v, boolean closed) {
+            public void fire(long v, Object handed, boolean closed) {
                 if (closed) {
                     onClosed.run();
                 } else {
-                    onValue.accept((T) Slots.take(v));
+                    onValue.accept((T) (handed != null ? handed : Slots.take(v)));
                 }
             }
         });
@@ -148,7 +149,7 @@ public final class Select {
             public boolean isSend() { return false; }
             public long prepare() { return 0; }
             public void unprepare(long v) {}
-            public void fire(long v, boolean closed) {
+            public void fire(long v, Object handed, boolean closed) {
                 if (closed) {
                     onClosed.run();
                 } else {
@@ -178,7 +179,7 @@ public final class Select {
             public boolean isSend() { return true; }
             public long prepare() { return Slots.put(value); }
             public void unprepare(long v) { Slots.drop(v); }
-            public void fire(long v, boolean closed) { onSent.run(); }
+            public void fire(long v, Object handed, boolean closed) { onSent.run(); }
         });
     }
 
@@ -199,7 +200,7 @@ public final class Select {
             public boolean isSend() { return true; }
             public long prepare() { return value; }
             public void unprepare(long v) {}
-            public void fire(long v, boolean closed) { onSent.run(); }
+            public void fire(long v, Object handed, boolean closed) { onSent.run(); }
         });
     }
 
@@ -281,8 +282,23 @@ public final class Select {
         Parking.Waiter w = Parking.waiter();
         int fired = -1;
         int r;
+        w.waits = Parking.WAITS_SELECT;
+        w.selectHanded = false;
         try {
-            r = Parking.status(WeftJni.weft_jni_select(w.op, n, argsAddress, onDefault != null ? 1 : 0, w.startToken()));
+            // HAND: a case that fires at once may take a sitter's token
+            // back (cnative/src/chan.h, the seat), touching nothing of the
+            // sitter's; its outcome (a receiver's value) then goes by hand
+            long packed = WeftJni.weft_jni_select(w.op, n, argsAddress,
+                    (onDefault != null ? 1 : 0) | WeftJni.WEFT_JNI_HAND, w.startToken());
+            r = (short) packed;
+            if (r >= 0 && r != Parking.PARKED && (r & WeftJni.WEFT_JNI_SELECT_CLOSED) == 0) {
+                Case c = cases.get(r);
+                Parking.completed(packed >> 16, true, !c.isSend() ? Parking.WAITS_SEND
+                        : c.chan().objects ? Parking.WAITS_RECV_OBJECT : Parking.WAITS_RECV,
+                        block.getLong(valueAt(n, r)));
+            } else {
+                r = Parking.status(packed);
+            }
             if (r == Parking.PARKED) {
                 r = Parking.await(w, deadline, true);
             }
@@ -290,6 +306,7 @@ public final class Select {
                 fired = r & (WeftJni.WEFT_JNI_SELECT_CLOSED - 1);
             }
         } finally {
+            w.waits = Parking.WAITS_NONE;
             for (int i = 0; i < n; i++) {
                 if (i != fired && cases.get(i).isSend()) {
                     cases.get(i).unprepare(block.getLong(valueAt(n, i)));
@@ -302,7 +319,17 @@ public final class Select {
         }
         if (fired >= 0) {
             boolean closed = (r & WeftJni.WEFT_JNI_SELECT_CLOSED) != 0;
-            cases.get(fired).fire(closed ? 0 : WeftJni.weft_jni_op_case_value(w.op, fired), closed);
+            Case c = cases.get(fired);
+            if (w.selectHanded) {
+                // a sender completed this receive case and handed its value
+                // (Parking.handOver): the op record need not be asked
+                w.selectHanded = false;
+                Object o = w.handObject;
+                w.handObject = null;
+                c.fire(w.handValue, o, false);
+            } else {
+                c.fire(closed || c.isSend() ? 0 : WeftJni.weft_jni_op_case_value(w.op, fired), null, closed);
+            }
         } else if (r == WeftJni.WEFT_JNI_EAGAIN) {
             onDefault.run();
         } else if (r == WeftJni.WEFT_JNI_ETIMEDOUT) {

@@ -136,4 +136,108 @@ public class SelectTest {
         assertEquals(got.get(), -1);
         assertTrue(ch.trySend(1), "the interrupted select left a waiter behind");
     }
+
+    private record Msg(int from, int seq) { }
+
+    /**
+     * Every way a select takes part in a hand-over (Parking.handOver):
+     * a receive case that takes a sitting sender's token back or wins a
+     * queued one, a parked select that a sender completes and hands its
+     * value (an object, a long), a send case that takes a sitting
+     * receiver's token back and hands it the value, a parked select whose
+     * send case a receiver completes. Each value arrives exactly once and
+     * in its sender's order, and none is left in a slot.
+     */
+    @Test(timeOut = 120_000)
+    public void handOversCarryEveryValueExactlyOnce() throws Exception {
+        int per = 20_000;
+        // receive cases: two senders on a (one sits, one queues), one each on b and l
+        Chan<Msg> a = Chan.make(), b = Chan.make();
+        LongChan l = LongChan.make(0);
+        List<Coroutine<Void>> senders = new java.util.ArrayList<>();
+        for (int p = 0; p < 3; p++) {
+            Chan<Msg> ch = p < 2 ? a : b;
+            int from = p;
+            senders.add(Weft.go(() -> {
+                for (int i = 0; i < per; i++) {
+                    ch.send(new Msg(from, i));
+                    if (i % 1000 == from) {
+                        Thread.yield(); // let the select park now and then
+                    }
+                }
+                return null;
+            }));
+        }
+        senders.add(Weft.go(() -> {
+            for (int i = 0; i < per; i++) {
+                l.send(i);
+            }
+            return null;
+        }));
+        int[] next = new int[4];
+        AtomicReference<String> wrong = new AtomicReference<>();
+        java.util.function.BiConsumer<Integer, Integer> got = (from, seq) -> {
+            if (seq != next[from]++ && wrong.get() == null) {
+                wrong.set("sender " + from + ": " + seq + " where " + (next[from] - 1) + " was due");
+            }
+        };
+        Select sel = Select.create()
+                .recv(a, m -> got.accept(m.from(), m.seq()))
+                .recv(b, m -> got.accept(m.from(), m.seq()))
+                .recv(l, v -> got.accept(3, (int) v), () -> wrong.set("l closed"));
+        for (int i = 0; i < 4 * per; i++) {
+            sel.run();
+        }
+        for (Coroutine<Void> c : senders) {
+            c.join(Duration.ofSeconds(30));
+        }
+        assertEquals(wrong.get(), null);
+        assertEquals(next, new int[] {per, per, per, per});
+
+        // send cases: one selecting sender, a receiver on each channel
+        Chan<Msg> out = Chan.make();
+        LongChan lout = LongChan.make(0);
+        Coroutine<List<Integer>> objects = Weft.go(() -> {
+            List<Integer> seen = new java.util.ArrayList<>();
+            for (Msg m : out) {
+                seen.add(m.seq());
+            }
+            return seen;
+        });
+        Coroutine<List<Integer>> longs = Weft.go(() -> {
+            List<Integer> seen = new java.util.ArrayList<>();
+            try {
+                for (;;) {
+                    seen.add((int) lout.recv());
+                    if (seen.size() % 1000 == 0) {
+                        Thread.yield();
+                    }
+                }
+            } catch (ChanClosedException closed) {
+                return seen;
+            }
+        });
+        AtomicInteger fired = new AtomicInteger();
+        for (int i = 0; i < 2 * per; i++) {
+            Select.create().send(out, new Msg(9, i), fired::incrementAndGet).send(lout, i, fired::incrementAndGet).run();
+        }
+        out.close();
+        lout.close();
+        List<Integer> o = objects.join(Duration.ofSeconds(30)), g = longs.join(Duration.ofSeconds(30));
+        assertEquals(fired.get(), 2 * per);
+        java.util.BitSet all = new java.util.BitSet(2 * per);
+        for (List<Integer> seen : List.of(o, g)) {
+            for (int k = 0; k < seen.size(); k++) {
+                int v = seen.get(k);
+                assertTrue(!all.get(v), "value " + v + " arrived twice");
+                all.set(v);
+                if (k > 0 && seen.get(k - 1) > v) {
+                    throw new AssertionError("out of order: " + seen.get(k - 1) + " before " + v);
+                }
+            }
+        }
+        assertEquals(all.cardinality(), 2 * per);
+        assertTrue(!o.isEmpty() && !g.isEmpty(), "a send case never fired: " + o.size() + " / " + g.size());
+        assertEquals(Slots.count(x -> x instanceof Msg), 0, "values left in slots");
+    }
 }
