@@ -717,12 +717,11 @@ WEFT_TEST(mpmc_buffered_java_and_coroutines_exact_accounting)
  * hands the outcome (and a send's value) over with the token; a thread
  * whose outcome came by hand says so at its next start. */
 
-/* Parking.handOver: value is what this call sent (0 for a receive) */
-static int unpack_hand(int64_t p, int64_t value)
+/* Parking.completed: the token t a call got back; ok: that call's own
+ * operation completed t's wait, so hand it OK and value, then deliver */
+static void completed(int64_t t, int ok, int64_t value)
 {
-    int64_t t = p >> 16;
-    int status = (int16_t)(p & 0xffff);
-    if (t > 0 && status == WEFT_JNI_OK) {
+    if (t > 0 && ok) {
         jthread_t *j = &jt[t - 1];
         pthread_mutex_lock(&j->mu); /* deliver's lock publishes these too */
         hand_value[t - 1] = value;
@@ -731,6 +730,13 @@ static int unpack_hand(int64_t p, int64_t value)
     }
     if (t)
         deliver(t < 0 ? -t : t);
+}
+
+/* Parking.handOver: value is what this call sent (0 for a receive) */
+static int unpack_hand(int64_t p, int64_t value)
+{
+    int status = (int16_t)(p & 0xffff);
+    completed(p >> 16, status == WEFT_JNI_OK, value);
     return status;
 }
 
@@ -842,29 +848,20 @@ WEFT_TEST(a_sitter_completed_by_a_coroutine_or_a_select_asks_its_op_record)
     weft_shutdown();
 }
 
-/* A select that hands over (WEFT_JNI_HAND, as Java's Select does) takes a
- * sitter's token back like a plain operation: the sitter's op record is
- * not touched, a sitting sender's value is the case's, and a sitting
- * receiver gets the send case's value by hand only. */
 /* Select.run's hand-over: the token a case that fired at once got back
  * is handed OK (and a send case's value), as unpack_hand does for a
  * plain call; the status is the case's index */
 static int select_hand(int64_t p, int64_t value)
 {
-    int64_t t = p >> 16;
     int r = (int16_t)(p & 0xffff);
-    if (t > 0 && r >= 0 && r < WEFT_JNI_PARKED) {
-        jthread_t *j = &jt[t - 1];
-        pthread_mutex_lock(&j->mu);
-        hand_value[t - 1] = value;
-        hand_status[t - 1] = WEFT_JNI_OK;
-        pthread_mutex_unlock(&j->mu);
-    }
-    if (t)
-        deliver(t < 0 ? -t : t);
+    completed(p >> 16, r >= 0 && r < WEFT_JNI_PARKED, value);
     return r;
 }
 
+/* A select that hands over (WEFT_JNI_HAND, as Java's Select does) takes a
+ * sitter's token back like a plain operation: the sitter's op record is
+ * not touched, a sitting sender's value is the case's, and a sitting
+ * receiver gets the send case's value by hand only. */
 WEFT_TEST(a_select_that_hands_over_takes_a_sitters_token_back)
 {
     jt_init(3);
