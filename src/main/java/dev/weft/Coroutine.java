@@ -258,11 +258,17 @@ public final class Coroutine<T> {
      * @return the body's result ({@code null} for a {@link Runnable})
      * @throws CoroutineException   if the body threw (the cause)
      * @throws InterruptedException if the caller was interrupted while waiting
+     *                              ({@link CancelledException} if the caller is
+     *                              a coroutine that was cancelled)
      * @throws IllegalStateException if called by the coroutine itself
      */
     public T join() throws InterruptedException {
         checkNotSelf();
-        thread.join();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            throw interruptedOrCancelled();
+        }
         return outcome();
     }
 
@@ -274,11 +280,19 @@ public final class Coroutine<T> {
      * @throws TimeoutException     if it is still running after the timeout
      * @throws CoroutineException   if the body threw (the cause)
      * @throws InterruptedException if the caller was interrupted while waiting
+     *                              ({@link CancelledException} if the caller is
+     *                              a coroutine that was cancelled)
      */
     public T join(Duration timeout) throws InterruptedException, TimeoutException {
         Objects.requireNonNull(timeout, "timeout is null");
         checkNotSelf();
-        if (!thread.join(timeout.isNegative() ? Duration.ZERO : timeout)) {
+        boolean ended;
+        try {
+            ended = thread.join(timeout.isNegative() ? Duration.ZERO : timeout);
+        } catch (InterruptedException e) {
+            throw interruptedOrCancelled();
+        }
+        if (!ended) {
             throw new TimeoutException("coroutine " + label() + " still running after " + timeout);
         }
         return outcome();

@@ -30,8 +30,11 @@ import java.util.function.LongConsumer;
  * channel fires with {@code null} (or its {@code onClosed} action); a send
  * on a closed channel throws {@link ChanClosedException}; {@link
  * #orElse(Runnable)} is the default case, taken when nothing is ready;
- * {@link #timeout(Duration, Runnable)} bounds the wait. A channel may
- * appear in several cases. A {@code Select} may be {@link #run()} again
+ * {@link #timeout(Duration, Runnable)} bounds the wait. A {@code null}
+ * channel is Go's nil channel: its case is never ready (a way to switch a
+ * case of a reused select off), so a select of nil cases only, with no
+ * default or timeout, waits until interrupted. A channel may appear in
+ * several cases. A {@code Select} may be {@link #run()} again
  * and again (a loop); it is not thread-safe. At most {@value #MAX_CASES}
  * channel cases.
  */
@@ -49,6 +52,20 @@ public final class Select {
         void fire(long value, Object handed, boolean closed);
     }
 
+    /**
+     * A case on a null channel: the native select skips a NULL channel
+     * (weft.h: never ready), so this case holds a place and no value.
+     */
+    private record Nil(boolean isSend) implements Case {
+        public NativeChan chan() { return null; }
+        public Object owner() { return null; }
+        public long prepare() { return 0; }
+        public void unprepare(long v) {}
+        public void fire(long v, Object handed, boolean closed) {
+            throw new AssertionError("a nil channel's case fired");
+        }
+    }
+
     private final List<Case> cases = new ArrayList<>();
     /*
      * The native call's arguments (weft_jni_select's block: n channel
@@ -64,6 +81,7 @@ public final class Select {
     private ByteBuffer args;
     private long argsAddress;
     private int argCases = -1;
+    private int nils; // cases on a null channel
     private Duration timeout;
     private Runnable onTimeout;
     private Runnable onDefault;
@@ -84,14 +102,48 @@ public final class Select {
             throw new IllegalStateException("a select has at most " + MAX_CASES + " channel cases");
         }
         cases.add(c);
+        if (c instanceof Nil) {
+            nils++;
+        }
         return this;
+    }
+
+    /**
+     * No case can ever fire (none, or only nil channels): the default, or
+     * the timeout, or (nil cases only: Go's select blocks forever there)
+     * a wait that only an interrupt or a cancel ends. The native select
+     * refuses such a wait (WEFT_EDEADLK), so it is done here.
+     */
+    private void runWithoutChannels(long deadline, boolean nilCases) throws InterruptedException {
+        if (onDefault != null) {
+            onDefault.run();
+            return;
+        }
+        if (timeout == null && !nilCases) {
+            throw new IllegalStateException("a select with no cases, default or timeout would wait forever");
+        }
+        for (;;) {
+            if (timeout == null) {
+                java.util.concurrent.locks.LockSupport.park(this);
+            } else {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+            }
+            if (Thread.interrupted()) {
+                throw Coroutine.interruptedOrCancelled();
+            }
+        }
+        onTimeout.run();
     }
 
     /**
      * A receive case; {@code onValue} gets {@code null} if the channel is
      * closed and drained.
      *
-     * @param ch      the channel
+     * @param ch      the channel, or null for a case that never fires
      * @param onValue what to do with the value
      * @param <T>     element type
      * @return this select
@@ -103,16 +155,18 @@ public final class Select {
     /**
      * A receive case with a separate action for a closed channel.
      *
-     * @param ch       the channel
+     * @param ch       the channel, or null for a case that never fires
      * @param onValue  what to do with a value
      * @param onClosed what to do if the channel is closed and drained
      * @param <T>      element type
      * @return this select
      */
     public <T> Select recv(Chan<T> ch, Consumer<? super T> onValue, Runnable onClosed) {
-        Objects.requireNonNull(ch, "channel is null");
         Objects.requireNonNull(onValue, "action is null");
         Objects.requireNonNull(onClosed, "action is null");
+        if (ch == null) {
+            return add(new Nil(false));
+        }
         ch.toNative(); // the native select cannot see a party in the heap seat
         return add(new Case() {
             public NativeChan chan() { return ch.core; }
@@ -134,15 +188,17 @@ public final class Select {
     /**
      * A receive case on a channel of longs.
      *
-     * @param ch       the channel
+     * @param ch       the channel, or null for a case that never fires
      * @param onValue  what to do with a value
      * @param onClosed what to do if the channel is closed and drained
      * @return this select
      */
     public Select recv(LongChan ch, LongConsumer onValue, Runnable onClosed) {
-        Objects.requireNonNull(ch, "channel is null");
         Objects.requireNonNull(onValue, "action is null");
         Objects.requireNonNull(onClosed, "action is null");
+        if (ch == null) {
+            return add(new Nil(false));
+        }
         return add(new Case() {
             public NativeChan chan() { return ch.core; }
             public Object owner() { return ch; }
@@ -162,16 +218,18 @@ public final class Select {
     /**
      * A send case.
      *
-     * @param ch     the channel
+     * @param ch     the channel, or null for a case that never fires
      * @param value  the value to send, not null
      * @param onSent what to do once it was sent
      * @param <T>    element type
      * @return this select
      */
     public <T> Select send(Chan<T> ch, T value, Runnable onSent) {
-        Objects.requireNonNull(ch, "channel is null");
         Objects.requireNonNull(value, "Chan does not carry null");
         Objects.requireNonNull(onSent, "action is null");
+        if (ch == null) {
+            return add(new Nil(true));
+        }
         ch.toNative();
         return add(new Case() {
             public NativeChan chan() { return ch.core; }
@@ -186,14 +244,16 @@ public final class Select {
     /**
      * A send case on a channel of longs.
      *
-     * @param ch     the channel
+     * @param ch     the channel, or null for a case that never fires
      * @param value  the value
      * @param onSent what to do once it was sent
      * @return this select
      */
     public Select send(LongChan ch, long value, Runnable onSent) {
-        Objects.requireNonNull(ch, "channel is null");
         Objects.requireNonNull(onSent, "action is null");
+        if (ch == null) {
+            return add(new Nil(true));
+        }
         return add(new Case() {
             public NativeChan chan() { return ch.core; }
             public Object owner() { return ch; }
@@ -233,7 +293,7 @@ public final class Select {
         ByteBuffer b = ByteBuffer.allocateDirect(n * (2 * Long.BYTES + Integer.BYTES)).order(ByteOrder.nativeOrder());
         for (int i = 0; i < n; i++) {
             Case c = cases.get(i);
-            b.putLong(i * Long.BYTES, c.chan().handle);
+            b.putLong(i * Long.BYTES, c.chan() == null ? 0 : c.chan().handle);
             b.putInt(2 * n * Long.BYTES + i * Integer.BYTES, c.isSend() ? 1 : 2);
         }
         args = b;
@@ -255,21 +315,8 @@ public final class Select {
     public void run() throws InterruptedException {
         int n = cases.size();
         long deadline = timeout != null ? Parking.deadline(timeout) : Long.MAX_VALUE;
-        if (n == 0) {
-            if (onDefault != null) {
-                onDefault.run();
-            } else if (timeout != null) {
-                long left;
-                while ((left = deadline - System.nanoTime()) > 0) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(this, left);
-                    if (Thread.interrupted()) {
-                        throw Coroutine.interruptedOrCancelled();
-                    }
-                }
-                onTimeout.run();
-            } else {
-                throw new IllegalStateException("a select with no cases, default or timeout would wait forever");
-            }
+        if (nils == n) {
+            runWithoutChannels(deadline, n > 0);
             return;
         }
         if (argCases != n) {

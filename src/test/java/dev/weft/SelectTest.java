@@ -101,6 +101,50 @@ public class SelectTest {
         assertThrows(NullPointerException.class, () -> Select.create().send(ch, null, () -> {}));
     }
 
+    /**
+     * A null channel is Go's nil channel: its case never fires, whatever
+     * the others do; cases on nil channels only take the default or the
+     * timeout (waiting until interrupted without either: InterruptTest).
+     */
+    @Test(timeOut = 30_000)
+    public void nilChannelCasesNeverFire() throws Exception {
+        Chan<String> nil = null;
+        LongChan nilLong = null;
+        Chan<String> ch = Chan.make(1);
+        AtomicReference<String> what = new AtomicReference<>();
+        Select sel = Select.create()
+                .recv(nil, v -> what.set("nil recv"))
+                .send(nil, "x", () -> what.set("nil send"))
+                .recv(nilLong, v -> what.set("nil long recv"), () -> what.set("nil long closed"))
+                .send(nilLong, 1, () -> what.set("nil long send"))
+                .recv(ch, v -> what.set("value " + v));
+        for (int i = 0; i < 200; i++) {
+            ch.send("v" + i);
+            sel.run();
+            assertEquals(what.get(), "value v" + i);
+        }
+        Chan<String> waiting = Chan.make();
+        Coroutine<Void> sender = Weft.go(() -> {
+            Blocked.receivers(waiting, 1); // the select below parked, nil cases and all
+            waiting.send("late");
+            return null;
+        });
+        Select.create().recv(nil, v -> what.set("nil recv")).recv(waiting, v -> what.set("got " + v)).run();
+        assertEquals(what.get(), "got late");
+        sender.join(Duration.ofSeconds(10));
+
+        Select.create().recv(nil, v -> what.set("nil recv")).orElse(() -> what.set("default")).run();
+        assertEquals(what.get(), "default");
+        long t0 = System.nanoTime();
+        Select.create().send(nil, "x", () -> what.set("nil send"))
+                .timeout(Duration.ofMillis(40), () -> what.set("timeout")).run();
+        assertEquals(what.get(), "timeout");
+        assertTrue(System.nanoTime() - t0 >= 35_000_000L);
+        ch.close();
+        Select.create().recv(nil, v -> what.set("nil recv")).recv(ch, v -> what.set("closed " + v)).run();
+        assertEquals(what.get(), "closed null");
+    }
+
     @Test(timeOut = 30_000)
     public void aReadyFourthCaseFiresAtOnce() throws Exception {
         List<Chan<Integer>> chans = new java.util.ArrayList<>();

@@ -49,6 +49,64 @@ public class SyncTest {
         assertEquals(counter[0], threads * per);
     }
 
+    /**
+     * Writers and readers of one RwLock, all contending: no writer's
+     * update is lost, and no reader ever sees a write half done (two
+     * fields a writer changes together) or a writer inside with it.
+     */
+    @Test(timeOut = 60_000)
+    public void rwLockLosesNoUpdatesUnderContention() throws Exception {
+        RwLock rw = new RwLock();
+        long[] pair = {0, 0}; // a writer keeps pair[1] == -pair[0]
+        AtomicInteger writersIn = new AtomicInteger();
+        AtomicInteger torn = new AtomicInteger();
+        AtomicInteger readsDone = new AtomicInteger();
+        int writers = 16, readers = 48, per = 1_000;
+        WaitGroup wg = new WaitGroup();
+        wg.add(writers + readers);
+        for (int t = 0; t < writers; t++) {
+            Weft.go(() -> {
+                for (int i = 0; i < per; i++) {
+                    rw.writeLock().lock();
+                    try {
+                        writersIn.incrementAndGet();
+                        long v = pair[0] + 1;
+                        pair[0] = v;
+                        Thread.onSpinWait();
+                        pair[1] = -v;
+                        writersIn.decrementAndGet();
+                    } finally {
+                        rw.writeLock().unlock();
+                    }
+                }
+                wg.done();
+            });
+        }
+        for (int t = 0; t < readers; t++) {
+            Weft.go(() -> {
+                for (int i = 0; i < per; i++) {
+                    rw.readLock().lock();
+                    try {
+                        if (pair[0] != -pair[1] || writersIn.get() != 0) {
+                            torn.incrementAndGet();
+                        }
+                        readsDone.incrementAndGet();
+                    } finally {
+                        rw.readLock().unlock();
+                    }
+                }
+                wg.done();
+            });
+        }
+        wg.await();
+        assertEquals(pair[0], (long) writers * per, "lost writer updates");
+        assertEquals(pair[1], -(long) writers * per);
+        assertEquals(torn.get(), 0, "reads that saw a write in progress");
+        assertEquals(readsDone.get(), readers * per);
+        assertTrue(rw.writeLock().tryLock(), "left locked");
+        rw.writeLock().unlock();
+    }
+
     @Test(timeOut = 30_000)
     public void mutexSpinGivesUpOnALockHeldLong() throws Exception {
         // a waiter behind a holder that keeps the lock for milliseconds
