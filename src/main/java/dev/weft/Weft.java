@@ -19,6 +19,15 @@ import dev.weft.jni.WeftJni;
  * mismatched native library is reported as {@link UnsatisfiedLinkError}.
  * On JDK 24 and later, run with {@code --enable-native-access=ALL-UNNAMED}
  * to allow the JNI library to load without a warning.
+ *
+ * <p>Lifetimes. The native runtime starts on first use and lives as long
+ * as the JVM: Java has no call that shuts it down (its threads are
+ * daemons), so no operation can come after a shutdown. A channel's or
+ * lock's native memory is freed only once its Java object is unreachable
+ * (phantom-reachable, as with a {@link java.lang.ref.Cleaner}), so no Java
+ * handle ever points at freed memory. {@code close()} on a channel is
+ * Go's close, not a free: later sends throw {@link ChanClosedException},
+ * receives drain what was sent, then report the end. Locks have no close.
  */
 public final class Weft {
     private Weft() {}
