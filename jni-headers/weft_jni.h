@@ -315,6 +315,39 @@ WEFT_JNI_EXPORT int weft_jni_segv_handler_is_weft(void);
 WEFT_JNI_EXPORT int64_t weft_jni_test_producer_fn(void);
 WEFT_JNI_EXPORT int64_t weft_jni_test_producer_arg(int64_t ch, int64_t n);
 
+/* TEST ONLY.  More C coroutine bodies for weft_jni_go, for the tests of
+ * Java and C sharing channels (InteropTest).  Each but record_producer
+ * takes the arg weft_jni_test_chans_arg(ch, out) makes (0 if out of
+ * memory): two channel references the caller retained for it, which it
+ * releases before it returns.  A report is a few int64 values sent on
+ * out, which is then closed; out should buffer them all, so that the
+ * coroutine never waits for the test to read its report.
+ *
+ * consumer: receives int64 values from ch until it is closed and drained;
+ *   reports count, sum (wrapping), and the status that ended the loop
+ *   (WEFT_JNI_ECLOSED when all went well).
+ * record_producer: takes its arg from weft_jni_test_producer_arg(ch, n):
+ *   sends the test records of index 1, 2, ..., n on ch (a channel of
+ *   WEFT_JNI_TEST_RECORD_BYTES records), closes it, releases it.
+ * record_consumer: receives test records from ch until it is closed and
+ *   drained; reports count, the sum of their indexes (wrapping), how many
+ *   were damaged (square or check wrong), and the status that ended the
+ *   loop.
+ * echo: receives int64 values v from ch until it is closed and drained,
+ *   sends 2 * v + 1 (wrapping) on out for each; closes out at the end (or
+ *   when out turns out to be closed already). */
+WEFT_JNI_EXPORT int64_t weft_jni_test_chans_arg(int64_t ch, int64_t out);
+WEFT_JNI_EXPORT int64_t weft_jni_test_consumer_fn(void);
+WEFT_JNI_EXPORT int64_t weft_jni_test_record_producer_fn(void);
+WEFT_JNI_EXPORT int64_t weft_jni_test_record_consumer_fn(void);
+WEFT_JNI_EXPORT int64_t weft_jni_test_echo_fn(void);
+
+/* TEST ONLY.  A test record: three int64 in native byte order, index,
+ * index * index (wrapping), and weft_jni_test_record_check(index, square)
+ * (a hash of both, one formula for the C hooks and the Java tests). */
+#define WEFT_JNI_TEST_RECORD_BYTES 24
+WEFT_JNI_EXPORT int64_t weft_jni_test_record_check(int64_t index, int64_t square);
+
 #ifdef __cplusplus
 }
 #endif

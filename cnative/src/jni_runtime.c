@@ -454,20 +454,57 @@ const char *weft_jni_dlerror(void)
 
 /* ---- test support ------------------------------------------------------------ */
 
-struct producer_arg {
+/* What every test coroutine below is given: channel references the Java
+ * test retained for it, which the coroutine owns and releases before it
+ * returns (out may be NULL: weft_chan_release ignores it). */
+struct test_arg {
     weft_chan_t *ch;
+    weft_chan_t *out;
     int64_t n;
 };
 
+static int64_t test_arg(int64_t ch, int64_t out, int64_t n)
+{
+    struct test_arg *a = malloc(sizeof *a);
+    if (!a)
+        return 0;
+    a->ch = H(weft_chan_t, ch);
+    a->out = H(weft_chan_t, out);
+    a->n = n;
+    return (int64_t)(intptr_t)a;
+}
+
+static struct test_arg test_take(void *p)
+{
+    struct test_arg a = *(struct test_arg *)p;
+    free(p);
+    return a;
+}
+
+/* Sends n values on a report channel and closes it, so that the test can
+ * tell a short or a long report from the right one. */
+static void test_report(weft_chan_t *out, const int64_t *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (weft_chan_send(out, &v[i]) != WEFT_OK)
+            break;
+    weft_chan_close(out);
+}
+
+static void test_release(struct test_arg *a)
+{
+    weft_chan_release(a->ch);
+    weft_chan_release(a->out);
+}
+
 static void *test_producer(void *p)
 {
-    struct producer_arg a = *(struct producer_arg *)p;
-    free(p);
+    struct test_arg a = test_take(p);
     for (int64_t i = 1; i <= a.n; i++)
         if (weft_chan_send(a.ch, &i) != WEFT_OK)
             break;
     weft_chan_close(a.ch);
-    weft_chan_release(a.ch);
+    test_release(&a);
     return NULL;
 }
 
@@ -478,10 +515,107 @@ int64_t weft_jni_test_producer_fn(void)
 
 int64_t weft_jni_test_producer_arg(int64_t ch, int64_t n)
 {
-    struct producer_arg *a = malloc(sizeof *a);
-    if (!a)
-        return 0;
-    a->ch = H(weft_chan_t, ch);
-    a->n = n;
-    return (int64_t)(intptr_t)a;
+    return test_arg(ch, 0, n);
+}
+
+int64_t weft_jni_test_chans_arg(int64_t ch, int64_t out)
+{
+    return test_arg(ch, out, 0);
+}
+
+static void *test_consumer(void *p)
+{
+    struct test_arg a = test_take(p);
+    int64_t v, count = 0;
+    uint64_t sum = 0; /* wraps, where a signed sum of garbage would be undefined */
+    int r;
+    while ((r = weft_chan_recv(a.ch, &v)) == WEFT_OK) {
+        count++;
+        sum += (uint64_t)v;
+    }
+    test_report(a.out, (int64_t[]){ count, (int64_t)sum, r }, 3);
+    test_release(&a);
+    return NULL;
+}
+
+int64_t weft_jni_test_consumer_fn(void)
+{
+    return (int64_t)(intptr_t)test_consumer;
+}
+
+struct test_record {
+    int64_t index;
+    int64_t square;
+    int64_t check;
+};
+_Static_assert(sizeof(struct test_record) == WEFT_JNI_TEST_RECORD_BYTES, "test record size");
+
+/* The multiplier spreads the index over all 64 bits, so a record with its
+ * fields swapped or shifted does not check out; the salt makes an all-zero
+ * record (what a receive leaves when it got nothing) fail too. */
+int64_t weft_jni_test_record_check(int64_t index, int64_t square)
+{
+    return (int64_t)(((uint64_t)index * 0x9E3779B97F4A7C15u) ^ (uint64_t)square ^ 0x5745465452454344u);
+}
+
+static void *test_record_producer(void *p)
+{
+    struct test_arg a = test_take(p);
+    for (int64_t i = 1; i <= a.n; i++) {
+        int64_t sq = (int64_t)((uint64_t)i * (uint64_t)i);
+        struct test_record rec = { i, sq, weft_jni_test_record_check(i, sq) };
+        if (weft_chan_send(a.ch, &rec) != WEFT_OK)
+            break;
+    }
+    weft_chan_close(a.ch);
+    test_release(&a);
+    return NULL;
+}
+
+int64_t weft_jni_test_record_producer_fn(void)
+{
+    return (int64_t)(intptr_t)test_record_producer;
+}
+
+static void *test_record_consumer(void *p)
+{
+    struct test_arg a = test_take(p);
+    struct test_record rec;
+    int64_t count = 0, bad = 0;
+    uint64_t sum = 0; /* unsigned: a damaged record must not make this undefined */
+    int r;
+    while ((r = weft_chan_recv(a.ch, &rec)) == WEFT_OK) {
+        count++;
+        sum += (uint64_t)rec.index;
+        if ((uint64_t)rec.square != (uint64_t)rec.index * (uint64_t)rec.index
+            || rec.check != weft_jni_test_record_check(rec.index, rec.square))
+            bad++;
+    }
+    test_report(a.out, (int64_t[]){ count, (int64_t)sum, bad, r }, 4);
+    test_release(&a);
+    return NULL;
+}
+
+int64_t weft_jni_test_record_consumer_fn(void)
+{
+    return (int64_t)(intptr_t)test_record_consumer;
+}
+
+static void *test_echo(void *p)
+{
+    struct test_arg a = test_take(p);
+    int64_t v;
+    while (weft_chan_recv(a.ch, &v) == WEFT_OK) {
+        v = (int64_t)(2 * (uint64_t)v + 1); /* wraps, never undefined */
+        if (weft_chan_send(a.out, &v) != WEFT_OK)
+            break;
+    }
+    weft_chan_close(a.out);
+    test_release(&a);
+    return NULL;
+}
+
+int64_t weft_jni_test_echo_fn(void)
+{
+    return (int64_t)(intptr_t)test_echo;
 }
