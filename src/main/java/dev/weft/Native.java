@@ -16,13 +16,16 @@ final class Native {
     static {
         // JavaCPP's Loader finds dev/weft/<platform>/libjniWeftJni.* on the class path
         // (normally inside weft-VERSION-<platform>.jar), extracts it to its cache and loads it.
+        // On the module path it looks in module dev.weft.<platform> (the platform jar's
+        // Automatic-Module-Name), which must be resolved: --add-modules.
         String path;
         try {
             path = Loader.load(WeftJni.class);
         } catch (UnsatisfiedLinkError e) {
             UnsatisfiedLinkError wrapped = new UnsatisfiedLinkError(
                     "Weft: cannot load the native library for platform " + Loader.getPlatform()
-                    + "; is weft-<version>-" + Loader.getPlatform() + ".jar on the class path? ("
+                    + "; is weft-<version>-" + Loader.getPlatform() + ".jar on the class path (on the module path:"
+                    + " --add-modules dev.weft." + Loader.getPlatform().replace('-', '.') + ")? ("
                     + e.getMessage() + ")");
             wrapped.initCause(e);
             throw wrapped;

@@ -1,0 +1,4 @@
+// A user's module: it reads dev.weft and nothing else of Weft's.
+module app {
+    requires dev.weft;
+}
