@@ -2,12 +2,15 @@ package dev.weft;
 
 import dev.weft.jni.WeftJni;
 
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A channel of fixed-size byte records, shared with C code as a
  * {@code weft_chan_t} whose elements are {@code recordSize} bytes (a C
- * struct, say). Semantics as {@link Chan}.
+ * struct, say). Semantics as {@link Chan}; every record is copied in and
+ * out, so the arrays a caller passes or gets are its own.
  */
 public final class RecordChan {
     final NativeChan core;
@@ -42,48 +45,166 @@ public final class RecordChan {
         return recordSize;
     }
 
+    private void check(byte[] record) {
+        Objects.requireNonNull(record, "record is null");
+        if (record.length != recordSize) {
+            throw new IllegalArgumentException("record is " + record.length + " bytes, the channel carries " + recordSize);
+        }
+    }
+
     /**
      * Sends a copy of {@code record}, waiting for room (or, unbuffered, for
      * a receiver).
      *
      * @param record exactly {@link #recordSize()} bytes (copied)
      * @throws ChanClosedException  if closed
-     * @throws InterruptedException if interrupted while waiting
+     * @throws InterruptedException if interrupted while waiting (nothing was sent)
      */
     public void send(byte[] record) throws InterruptedException {
-        Objects.requireNonNull(record, "record is null");
-        if (record.length != recordSize) {
-            throw new IllegalArgumentException("record is " + record.length + " bytes, the channel carries " + recordSize);
-        }
+        check(record);
         if (!NativeChan.sent(core.sendBytes(this, record, Long.MAX_VALUE, true), "RecordChan.send")) {
             throw new IllegalStateException("a blocking send returned without sending");
         }
     }
 
     /**
+     * Sends a copy of {@code record} unless that would take longer than
+     * {@code timeout}.
+     *
+     * @param record  exactly {@link #recordSize()} bytes (copied)
+     * @param timeout how long to wait at most
+     * @return true if sent, false on timeout (nothing was sent)
+     * @throws ChanClosedException  if closed
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public boolean send(byte[] record, Duration timeout) throws InterruptedException {
+        check(record);
+        return NativeChan.sent(core.sendBytes(this, record, Parking.deadline(timeout), true), "RecordChan.send");
+    }
+
+    /**
+     * Sends a copy of {@code record} only if that needs no waiting.
+     *
+     * @param record exactly {@link #recordSize()} bytes (copied)
+     * @return true if sent without waiting
+     * @throws ChanClosedException if closed
+     */
+    public boolean trySend(byte[] record) {
+        check(record);
+        try {
+            return NativeChan.sent(core.sendBytes(this, record, Long.MAX_VALUE, false), "RecordChan.send");
+        } catch (InterruptedException e) {
+            throw new AssertionError("a try never waits", e);
+        }
+    }
+
+    /**
      * Receives the next record, waiting for one.
      *
-     * @return the next record, or null once closed and drained
+     * @return the next record (a new array)
+     * @throws ChanClosedException  if closed and drained
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public byte[] recv() throws InterruptedException {
+        byte[] r = recvOrNull();
+        if (r == null) {
+            throw new ChanClosedException("receive from a closed channel");
+        }
+        return r;
+    }
+
+    /**
+     * Receives the next record, waiting for one; {@code null} tells
+     * "closed and drained" apart from a record (Go's {@code v, ok := <-ch}).
+     *
+     * @return the next record (a new array), or null once closed and drained
      * @throws InterruptedException if interrupted while waiting
      */
     public byte[] recvOrNull() throws InterruptedException {
         Parking.Waiter w = Parking.waiter();
         w.ensureElem(recordSize);
-        int r = core.recv(this, w, Long.MAX_VALUE, true);
+        return received(w, core.recv(this, w, Long.MAX_VALUE, true), false);
+    }
+
+    /**
+     * Receives the next record, waiting at most {@code timeout}.
+     *
+     * @param timeout how long to wait; zero or negative: only if one is ready
+     * @return the next record, or empty if none came in time
+     * @throws ChanClosedException  if closed and drained
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public Optional<byte[]> recv(Duration timeout) throws InterruptedException {
+        Parking.Waiter w = Parking.waiter();
+        w.ensureElem(recordSize);
+        return Optional.ofNullable(received(w, core.recv(this, w, Parking.deadline(timeout), true), true));
+    }
+
+    /**
+     * Receives a record only if one is ready.
+     *
+     * @return a record if one is ready, else empty
+     * @throws ChanClosedException if closed and drained
+     */
+    public Optional<byte[]> tryRecv() {
+        Parking.Waiter w = Parking.waiter();
+        w.ensureElem(recordSize);
+        try {
+            return Optional.ofNullable(received(w, core.recv(this, w, Long.MAX_VALUE, false), true));
+        } catch (InterruptedException e) {
+            throw new AssertionError("a try never waits", e);
+        }
+    }
+
+    /** The record a receive got (null: closed, or none in time / ready). */
+    private byte[] received(Parking.Waiter w, int r, boolean closedThrows) {
+        if (r == WeftJni.WEFT_JNI_OK) {
+            byte[] out = new byte[recordSize];
+            WeftJni.weft_jni_op_get_bytes(w.op, out, recordSize);
+            return out;
+        }
         if (r == WeftJni.WEFT_JNI_ECLOSED) {
+            if (closedThrows) {
+                throw new ChanClosedException("receive from a closed channel");
+            }
             return null;
         }
-        if (r != WeftJni.WEFT_JNI_OK) {
-            throw NativeChan.failure("RecordChan.recv", r);
+        if (r == WeftJni.WEFT_JNI_ETIMEDOUT || r == WeftJni.WEFT_JNI_EAGAIN) {
+            return null;
         }
-        byte[] out = new byte[recordSize];
-        WeftJni.weft_jni_op_get_bytes(w.op, out, recordSize);
-        return out;
+        throw NativeChan.failure("RecordChan.recv", r);
     }
 
     /** Go's close. @throws ChanClosedException if already closed */
     public void close() {
         core.close(this);
+    }
+
+    /**
+     * Tells whether the channel is closed (buffered records may remain).
+     *
+     * @return true once closed
+     */
+    public boolean isClosed() {
+        return core.isClosed(this);
+    }
+
+    /**
+     * The number of records in the buffer now, a snapshot.
+     *
+     * @return records buffered now
+     */
+    public int len() {
+        return core.len(this);
+    }
+
+    /**
+     * The capacity the channel was made with.
+     *
+     * @return the buffer size (0: unbuffered)
+     */
+    public int cap() {
+        return core.cap(this);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.weft;
 
 import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertThrows;
 import static org.testng.Assert.assertTrue;
 
@@ -216,5 +217,44 @@ public class CoroutineTest {
         RecordChan r8 = RecordChan.make(8, 1);
         r8.send(new byte[] {8, 7, 6, 5, 4, 3, 2, 1});
         assertEquals(r8.recvOrNull()[0], 8);
+    }
+
+    @Test(timeOut = 30_000)
+    public void recordChannelsHaveTheWholeChannelSurface() throws Exception {
+        RecordChan rc = RecordChan.make(4, 2);
+        assertEquals(rc.cap(), 2);
+        assertEquals(rc.len(), 0);
+        assertTrue(rc.tryRecv().isEmpty());
+        assertTrue(rc.recv(Duration.ofMillis(20)).isEmpty(), "a timed receive of an empty channel");
+        byte[] a = {1, 2, 3, 4};
+        assertTrue(rc.trySend(a));
+        a[0] = 9; // the channel holds a copy
+        assertTrue(rc.send(new byte[] {5, 6, 7, 8}, Duration.ofSeconds(5)));
+        assertEquals(rc.len(), 2);
+        assertFalse(rc.trySend(new byte[4]), "full");
+        assertFalse(rc.send(new byte[4], Duration.ofMillis(20)), "full, timed");
+        assertEquals(rc.tryRecv().orElseThrow(), new byte[] {1, 2, 3, 4});
+        assertEquals(rc.recv(Duration.ofSeconds(5)).orElseThrow(), new byte[] {5, 6, 7, 8});
+        assertThrows(IllegalArgumentException.class, () -> rc.trySend(new byte[5]));
+        assertThrows(NullPointerException.class, () -> rc.send(null, Duration.ofSeconds(1)));
+        assertFalse(rc.isClosed());
+        rc.send(new byte[] {4, 3, 2, 1});
+        rc.close();
+        assertTrue(rc.isClosed());
+        assertThrows(ChanClosedException.class, () -> rc.trySend(new byte[4]));
+        assertThrows(ChanClosedException.class, () -> rc.close());
+        assertEquals(rc.recv(), new byte[] {4, 3, 2, 1}, "drained after the close");
+        assertThrows(ChanClosedException.class, rc::recv);
+        assertThrows(ChanClosedException.class, rc::tryRecv);
+        assertThrows(ChanClosedException.class, () -> rc.recv(Duration.ofSeconds(1)));
+        assertEquals(rc.recvOrNull(), null);
+
+        RecordChan unbuffered = RecordChan.make(4, 0);
+        assertFalse(unbuffered.trySend(new byte[4]), "nobody receives");
+        Coroutine<byte[]> r = Weft.go(() -> unbuffered.recv());
+        assertTrue(unbuffered.send(new byte[] {1, 1, 2, 3}, Duration.ofSeconds(10)));
+        assertEquals(r.join(Duration.ofSeconds(10)), new byte[] {1, 1, 2, 3});
+        assertThrows(IllegalArgumentException.class, () -> RecordChan.make(0, 1));
+        assertThrows(IllegalArgumentException.class, () -> RecordChan.make(4, -1));
     }
 }

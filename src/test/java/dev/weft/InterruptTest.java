@@ -151,6 +151,18 @@ public class InterruptTest {
                 assertNull(ch.recvOrNull(), "the woken sender's record went in");
             });
         });
+        kind("RecordChan.recv(Duration)", () -> {
+            RecordChan ch = RecordChan.make(8, 0);
+            return new Kind(() -> ch.recv(LONG), () -> assertFalse(ch.trySend(new byte[8]), "a woken receiver stayed queued"));
+        });
+        kind("RecordChan.send(Duration), full", () -> {
+            RecordChan ch = RecordChan.make(8, 1);
+            ch.send(new byte[] {1, 0, 0, 0, 0, 0, 0, 0});
+            return new Kind(() -> ch.send(new byte[] {2, 0, 0, 0, 0, 0, 0, 0}, LONG), () -> {
+                assertEquals(ch.tryRecv().orElseThrow()[0], 1);
+                assertTrue(ch.tryRecv().isEmpty(), "the woken sender's record went in");
+            });
+        });
         // ---- select
         kind("Select.run", () -> {
             Chan<String> in = Chan.make();
