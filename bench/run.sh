@@ -32,13 +32,17 @@
 #        JDK's peers and jox, every party a virtual thread: w3u round trip
 #        (Chan vs SynchronousQueue, jox rendezvous), w3b cap-1024 throughput
 #        (vs ArrayBlockingQueue, jox), select4 (vs jox Select), w2 spawn+join
-#        (Weft.go vs Thread.ofVirtual), mutex uncontended ns and contended
-#        ops/s at 4 and 64 threads (Mutex vs ReentrantLock). Installs the
+#        (Weft.go vs Thread.ofVirtual, n = 1M per batch), mutex uncontended
+#        ns and contended ops/s at 4 and 64 threads (Mutex vs ReentrantLock),
+#        the mutex figures again for Mutex's JNI form (MutexBenchJni, forks
+#        with -Dweft.ffm=false: java-mutex-jni, against the same
+#        ReentrantLock figures) and the FFM form's uncontended ns over the
+#        JNI form's (java-mutex-ffm-vs-jni, ratio=ffm/jni). Installs the
 #        root artifact into ~/.m2 (./mvnw install -DskipTests), builds
 #        bench/jmh/target/benchmarks.jar, runs it with the JDK ./mvnw picks;
 #        values are medians over every measurement iteration of every fork.
 #        RUNS is the number of JMH forks (default 3, each 4 warm-up + 6
-#        measured 1 s iterations: ~9 min on 2 cores; some peers settle in
+#        measured 1 s iterations: ~16 min on 2 cores; some peers settle in
 #        a different mode per fork, so forks matter more than iterations);
 #        RUNS=1 or WEFT_JMH_QUICK=1 is the smoke run (1 fork, 1 warm-up + 2
 #        measured 1 s iterations, ~1-2 min). WEFT_JMH_ARGS adds JMH options
@@ -78,10 +82,12 @@ go_peer() { # builds ../shared/peers/go once, into $OUT/peer-go
 }
 
 # line WORKLOAD METRIC WEFT-FILE PEER-NAME PEER-FILE: median of each, ratio
-line() {
-  local w p
-  w=$(median <"$3"); p=$(median <"$5")
-  echo "BENCH $1 $2 weft=$w $4=$p ratio=$(ratio "$w" "$p")"
+line() { line2 "$1" "$2" weft "$3" "$4" "$5"; }
+# line2 WORKLOAD METRIC NAME-A FILE-A NAME-B FILE-B: median of each, ratio a/b
+line2() {
+  local a b
+  a=$(median <"$4"); b=$(median <"$6")
+  echo "BENCH $1 $2 $3=$a $5=$b ratio=$(ratio "$a" "$b")"
 }
 
 build_weft() {
@@ -245,14 +251,15 @@ for b in json.load(open(sys.argv[1])):
             for v in fork:
                 f.write(f"{v:.3f}\n")
 PY
-  jline() { # jline FIGURE METRIC WEFT-KEY PEER PEER-KEY
-    if [ -s "$J/$3.raw" ] && [ -s "$J/$5.raw" ]; then
-      line "$1" "$2" "$J/$3.raw" "$4" "$J/$5.raw"
+  jline() { jline2 "$1" "$2" weft "$3" "$4" "$5"; } # jline FIGURE METRIC WEFT-KEY PEER PEER-KEY
+  jline2() { # jline2 FIGURE METRIC NAME-A KEY-A NAME-B KEY-B
+    if [ -s "$J/$4.raw" ] && [ -s "$J/$6.raw" ]; then
+      line2 "$1" "$2" "$3" "$J/$4.raw" "$5" "$J/$6.raw"
     else
-      echo "bench: no result for $3 or $5 (filtered out?)" >&2
+      echo "bench: no result for $4 or $6 (filtered out?)" >&2
     fi
   }
-  echo "bench: batches per JMH invocation: w3u 10000 round trips, w3b 100000 msgs, select4 10000 msgs (4x2500, unbuffered), w2 n=100000 spawns then joins, mutex contended 262144 increments" >&2
+  echo "bench: batches per JMH invocation: w3u 10000 round trips, w3b 100000 msgs, select4 10000 msgs (4x2500, unbuffered), w2 n=1000000 spawns then joins, mutex contended 262144 increments" >&2
   jline java-w3u roundtrip_ns W3u.weft sq W3u.sq
   jline java-w3u roundtrip_ns W3u.weft jox W3u.jox
   jline java-w3b msgs_per_s W3b.weft abq W3b.abq
@@ -263,6 +270,13 @@ PY
   for t in 4 64; do
     jline java-mutex "contended${t}_ops_per_s" "MutexBench.weftContended.$t" reentrantlock "MutexBench.reentrantlockContended.$t"
   done
+  # Mutex's JNI form (MutexBenchJni, -Dweft.ffm=false) against the same ReentrantLock runs
+  jline java-mutex-jni uncontended_ns MutexBenchJni.weftUncontended reentrantlock MutexBench.reentrantlockUncontended
+  for t in 4 64; do
+    jline java-mutex-jni "contended${t}_ops_per_s" "MutexBenchJni.weftContended.$t" reentrantlock "MutexBench.reentrantlockContended.$t"
+  done
+  # the uncontended fast path itself: the FFM CAS over the JNI call (both forms are JNI on JDK 21)
+  jline2 java-mutex-ffm-vs-jni uncontended_ns ffm MutexBench.weftUncontended jni MutexBenchJni.weftUncontended
   ;;
 *)
   echo "bench: unknown workload '$workload' (have: w1 w2 w3 w4 ext sleep java)" >&2

@@ -30,6 +30,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * counter is checked after every invocation, so a lock that lets two
  * holders in fails the benchmark.</li>
  * </ul>
+ *
+ * <p>{@code Mutex} here is the form this JVM picks: on JDK 22+ its lock word
+ * is CASed from Java through FFM ({@code FfmLockWord}). {@link MutexBenchJni}
+ * runs the same Weft benchmarks with {@code -Dweft.ffm=false}, the JNI form.
  */
 @Fork(jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class MutexBench {
@@ -116,6 +120,11 @@ public class MutexBench {
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.NANOSECONDS)
     public long weftUncontended(Single s) {
+        return weftLockUnlock(s);
+    }
+
+    /** The body of {@code weftUncontended}, shared with {@link MutexBenchJni}. */
+    static long weftLockUnlock(Single s) {
         s.mutex.lock();
         try {
             return ++s.counter;

@@ -22,16 +22,29 @@ import java.util.concurrent.TimeUnit;
  * the bodies are empty. Weft {@code Weft.go(..)} + {@code Coroutine.join()}
  * vs {@code Thread.ofVirtual().start(..)} + {@code Thread.join()}.
  *
- * <p>The issue's W2 is 1M spawns; a batch is {@value #N} (100k) per JMH
- * invocation so that one invocation fits a 1 s iteration; the measurement
- * covers about 1M spawns per fork and more.
+ * <p>The issue's W2 is 1M spawns, and so is a batch: {@value #N} per JMH
+ * invocation, all spawned before the first is joined. One batch takes
+ * ~0.5-1 s on the 2-core VM (a few s when it is loaded), so a 1 s
+ * iteration holds one or two invocations (JMH ends an iteration with the
+ * first invocation to finish after its time) and its figure is their
+ * total time over their spawns; the warm-up iterations run a million
+ * spawns or more each, plenty for the JIT.
+ *
+ * <p>Memory: at most one batch is alive at once (the spawner's array holds
+ * each spawned thread until its join), ~0.4-0.5 GB allocated per batch
+ * (JMH's {@code -prof gc}: ~370 B per vthread spawn, ~470 per
+ * {@code Weft.go}), so each young collection during a batch copies what
+ * has been spawned and not yet joined. The fork's heap is capped at
+ * {@code -Xmx4g} (a default would be a quarter of the machine's RAM):
+ * several batches of room, so G1 need not collect over and over, and
+ * still fits a small CI machine.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @OperationsPerInvocation(W2.N)
-@Fork(jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@Fork(jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx4g"})
 public class W2 {
-    public static final int N = 100_000;
+    public static final int N = 1_000_000;
     static final Runnable BODY = () -> { };
 
     @State(Scope.Benchmark)
