@@ -6,7 +6,6 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A Java coroutine: a virtual thread started by {@link Weft#go(Runnable)}
@@ -27,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * @param <T> the body's result type ({@link Void} for a {@link Runnable})
  */
 public final class Coroutine<T> {
-    private static final AtomicLong IDS = new AtomicLong();
+    /** Unnamed virtual threads; a factory, unlike a builder, is safe to share between threads. */
+    private static final java.util.concurrent.ThreadFactory UNNAMED = Thread.ofVirtual().factory();
     private static final System.Logger LOG = System.getLogger("dev.weft");
     /**
      * The cancelled coroutines still running, by thread: what
@@ -39,34 +39,41 @@ public final class Coroutine<T> {
      */
     private static final ConcurrentHashMap<Thread, Coroutine<?>> CANCELLED = new ConcurrentHashMap<>();
 
-    private final long id;
-    /** null until asked for, for an unnamed coroutine whose thread is named by {@link #threadName} */
+    /*
+     * Few and small fields: a spawn loop keeps every handle alive until its
+     * join, and a young collection copies each one (W2 spawns a million
+     * before joining any: the handle's objects and bytes showed up as the
+     * collector's time). Hence no id of its own (the thread's), no thread
+     * name string made per spawn, one field for either kind of body and
+     * one for either outcome: 32 bytes where it was 56.
+     */
+    /** null until asked for, for an unnamed coroutine (its thread is unnamed too) */
     private String name;
     private final Thread thread;
-    /** the body, one of the two; cleared when it has run */
-    private Callable<T> callable;
-    private Runnable runnable;
-    // written by the coroutine before done; read after done or after joining its thread
-    private T result;
-    private Throwable failure;
-    /** set if the body failed with anything but a CancelledException */
-    private Unjoined unjoined;
+    /** a Callable or a Runnable; cleared when it has run */
+    private Object body;
+    /**
+     * Written by the coroutine before done; read after done or after
+     * joining its thread: the result, or a {@link Failure}.
+     */
+    private Object outcome;
     private volatile boolean done;
     private volatile boolean cancelled;
 
     /**
-     * The report of a failure nobody joined: registered with the Cleaner
-     * when (and only when) the body fails, so a spawn that succeeds costs
-     * the Cleaner nothing (a PhantomReference per spawn was most of the
-     * garbage collector's work in a spawn loop). It must not refer to the
+     * A body's failure, and the report of one nobody joined: registered
+     * with the Cleaner when (and only when) the body fails with anything
+     * but a CancelledException, so a spawn that succeeds costs the Cleaner
+     * nothing (a PhantomReference per spawn was most of the garbage
+     * collector's work in a spawn loop). It must not refer to the
      * Coroutine, whose unreachability it waits for.
      */
-    private static final class Unjoined implements Runnable {
+    private static final class Failure implements Runnable {
         final String label;
         final Throwable failure;
         volatile boolean observed;
 
-        Unjoined(String label, Throwable failure) {
+        Failure(String label, Throwable failure) {
             this.label = label;
             this.failure = failure;
         }
@@ -79,14 +86,11 @@ public final class Coroutine<T> {
         }
     }
 
-    private Coroutine(String name, Callable<T> callable, Runnable runnable) {
+    private Coroutine(String name, Object body) {
         Parking.ensureStarted();
-        long id = IDS.incrementAndGet();
-        this.id = id;
         this.name = name;
-        this.callable = callable;
-        this.runnable = runnable;
-        this.thread = Thread.ofVirtual().name(name != null ? name : threadName(id)).unstarted(this::body);
+        this.body = body;
+        this.thread = name != null ? Thread.ofVirtual().name(name).unstarted(this::body) : UNNAMED.newThread(this::body);
     }
 
     private static String threadName(long id) {
@@ -96,22 +100,21 @@ public final class Coroutine<T> {
     /** What the coroutine's thread runs. */
     private void body() {
         try {
-            Callable<T> c = callable;
-            if (c != null) {
-                callable = null;
-                result = c.call();
+            Object b = body;
+            body = null;
+            if (b instanceof Callable<?> c) {
+                outcome = c.call();
             } else {
-                Runnable r = runnable;
-                runnable = null;
-                r.run();
+                ((Runnable) b).run();
             }
         } catch (Throwable t) {
-            failure = t;
+            Failure f = new Failure(label(), t);
+            outcome = f;
             if (!(t instanceof CancelledException)) {
-                Unjoined u = new Unjoined(label(), t);
-                unjoined = u;
                 // this handle is reachable here (we are running its method)
-                Parking.CLEANER.register(this, u);
+                Parking.CLEANER.register(this, f);
+            } else {
+                f.observed = true; // a cancellation is no failure to report
             }
         } finally {
             done = true;
@@ -130,7 +133,7 @@ public final class Coroutine<T> {
      */
     static <T> Coroutine<T> start(String name, Callable<T> body) {
         Objects.requireNonNull(body, "body is null");
-        Coroutine<T> c = new Coroutine<>(name, body, null);
+        Coroutine<T> c = new Coroutine<>(name, body);
         c.thread.start();
         return c;
     }
@@ -138,7 +141,7 @@ public final class Coroutine<T> {
     /** Starts {@code body} in a new coroutine (see {@link Weft#go(Runnable)}). */
     static Coroutine<Void> start(String name, Runnable body) {
         Objects.requireNonNull(body, "body is null");
-        Coroutine<Void> c = new Coroutine<>(name, null, body);
+        Coroutine<Void> c = new Coroutine<>(name, body);
         c.thread.start();
         return c;
     }
@@ -193,23 +196,29 @@ public final class Coroutine<T> {
     }
 
     /**
-     * The coroutine's id.
+     * The coroutine's id: its virtual thread's {@link Thread#threadId()},
+     * so that a thread dump (where an unnamed virtual thread shows as
+     * {@code #ID}) names the coroutine.
      *
-     * @return this coroutine's id, unique in the process, from 1
+     * @return this coroutine's id, unique in the process
      */
     public long id() {
-        return id;
+        return thread.threadId();
     }
 
     /**
-     * The coroutine's name (also its virtual thread's).
+     * The coroutine's name: the one it was built with (also its virtual
+     * thread's), or {@code coroutine-ID} for an unnamed one, whose virtual
+     * thread stays unnamed as the JDK leaves virtual threads (a string
+     * made per spawn cost a spawn loop more than the string: see the
+     * fields); its {@link #id()} is that thread's id.
      *
      * @return this coroutine's name
      */
     public String name() {
         String n = name;
         if (n == null) {
-            n = threadName(id); // the same as its thread's (racy: any thread computes the same)
+            n = threadName(id()); // racy: any thread computes the same
             name = n;
         }
         return n;
@@ -217,7 +226,7 @@ public final class Coroutine<T> {
 
     /** For messages: {@code #ID "NAME"}. */
     private String label() {
-        return "#" + id + " \"" + name() + "\"";
+        return "#" + id() + " \"" + name() + "\"";
     }
 
     /**
@@ -305,21 +314,22 @@ public final class Coroutine<T> {
     }
 
     /** After the thread ended (joined: its writes are visible). */
+    @SuppressWarnings("unchecked")
     private T outcome() {
         Throwable f = failure();
         if (f != null) {
             throw new CoroutineException("coroutine " + label() + " failed: " + f, f);
         }
-        return result;
+        return (T) outcome;
     }
 
     /** Failure seen by join, for Scope (null if none); its thread has ended. */
     Throwable failure() {
-        Unjoined u = unjoined;
-        if (u != null) {
-            u.observed = true;
+        if (outcome instanceof Failure f) {
+            f.observed = true;
+            return f.failure;
         }
-        return failure;
+        return null;
     }
 
     Thread thread() {
@@ -342,6 +352,6 @@ public final class Coroutine<T> {
 
     @Override
     public String toString() {
-        return "Coroutine[#" + id + " " + name + (isDone() ? ", done" : "") + "]";
+        return "Coroutine[#" + id() + " " + name() + (isDone() ? ", done" : "") + "]";
     }
 }

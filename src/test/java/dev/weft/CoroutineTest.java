@@ -39,10 +39,11 @@ public class CoroutineTest {
     }
 
     @Test(timeOut = 30_000)
-    public void anUnnamedCoroutineIsNamedLikeItsThread() throws Exception {
-        Coroutine<String> c = Weft.go(() -> Thread.currentThread().getName());
-        assertEquals(c.join(), c.name());
+    public void anUnnamedCoroutinesIdIsItsThreads() throws Exception {
+        Coroutine<Long> c = Weft.go(() -> Thread.currentThread().threadId());
+        assertEquals((long) c.join(), c.id(), "a coroutine's id is its thread's");
         assertEquals(c.name(), "coroutine-" + c.id());
+        assertEquals(c.thread().getName(), "", "an unnamed coroutine's thread stays unnamed");
         Coroutine<String> named = Coroutine.builder().name("worker").start(() -> Thread.currentThread().getName());
         assertEquals(named.join(), "worker");
         Coroutine<Void> r = Coroutine.builder().name("runnable").start(() -> { });
