@@ -240,19 +240,7 @@ public final class Chan<T> implements Iterable<T> {
 
     @SuppressWarnings("unchecked")
     private T received(Parking.Waiter w, int r, boolean closedThrows) {
-        if (r == WeftJni.WEFT_JNI_OK) {
-            return (T) NativeChan.object(w);
-        }
-        if (r == WeftJni.WEFT_JNI_ECLOSED) {
-            if (closedThrows) {
-                throw new ChanClosedException("receive from a closed channel");
-            }
-            return null;
-        }
-        if (r == WeftJni.WEFT_JNI_EAGAIN || r == WeftJni.WEFT_JNI_ETIMEDOUT) {
-            return null;
-        }
-        throw NativeChan.failure("Chan.recv", r);
+        return NativeChan.received(r, closedThrows, "Chan.recv") ? (T) NativeChan.object(w) : null;
     }
 
     /**

@@ -212,6 +212,27 @@ final class NativeChan {
     }
 
     /**
+     * A receive's status: true if a value came (the caller takes it from
+     * the waiter), false if none came (a try, a timeout, or closed when
+     * not closedThrows); ChanClosedException if closed and closedThrows.
+     */
+    static boolean received(int r, boolean closedThrows, String what) {
+        if (r == WeftJni.WEFT_JNI_OK) {
+            return true;
+        }
+        if (r == WeftJni.WEFT_JNI_ECLOSED) {
+            if (closedThrows) {
+                throw new ChanClosedException("receive from a closed channel");
+            }
+            return false;
+        }
+        if (r == WeftJni.WEFT_JNI_EAGAIN || r == WeftJni.WEFT_JNI_ETIMEDOUT) {
+            return false;
+        }
+        throw failure(what, r);
+    }
+
+    /**
      * What a send's status means for every channel class: true sent, false
      * not (a try that would block, a timeout); a closed channel or any
      * other failure throws.

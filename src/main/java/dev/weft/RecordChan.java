@@ -158,21 +158,12 @@ public final class RecordChan {
 
     /** The record a receive got (null: closed, or none in time / ready). */
     private byte[] received(Parking.Waiter w, int r, boolean closedThrows) {
-        if (r == WeftJni.WEFT_JNI_OK) {
-            byte[] out = new byte[recordSize];
-            WeftJni.weft_jni_op_get_bytes(w.op, out, recordSize);
-            return out;
-        }
-        if (r == WeftJni.WEFT_JNI_ECLOSED) {
-            if (closedThrows) {
-                throw new ChanClosedException("receive from a closed channel");
-            }
+        if (!NativeChan.received(r, closedThrows, "RecordChan.recv")) {
             return null;
         }
-        if (r == WeftJni.WEFT_JNI_ETIMEDOUT || r == WeftJni.WEFT_JNI_EAGAIN) {
-            return null;
-        }
-        throw NativeChan.failure("RecordChan.recv", r);
+        byte[] out = new byte[recordSize];
+        WeftJni.weft_jni_op_get_bytes(w.op, out, recordSize);
+        return out;
     }
 
     /** Go's close. @throws ChanClosedException if already closed */
