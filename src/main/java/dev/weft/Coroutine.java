@@ -25,7 +25,7 @@ import java.util.concurrent.TimeoutException;
  *
  * @param <T> the body's result type ({@link Void} for a {@link Runnable})
  */
-public final class Coroutine<T> {
+public abstract sealed class Coroutine<T> {
     /** Unnamed virtual threads; a factory, unlike a builder, is safe to share between threads. */
     private static final java.util.concurrent.ThreadFactory UNNAMED = Thread.ofVirtual().factory();
     private static final System.Logger LOG = System.getLogger("dev.weft");
@@ -40,23 +40,23 @@ public final class Coroutine<T> {
     private static final ConcurrentHashMap<Thread, Coroutine<?>> CANCELLED = new ConcurrentHashMap<>();
 
     /*
-     * Few and small fields: a spawn loop keeps every handle alive until its
-     * join, and a young collection copies each one (W2 spawns a million
-     * before joining any: the handle's objects and bytes showed up as the
-     * collector's time). Hence no id of its own (the thread's), no thread
-     * name string made per spawn, one field for either kind of body and
-     * one for either outcome: 32 bytes where it was 56.
+     * Few and small fields, in one object per spawn: a spawn loop keeps
+     * every handle alive until its join, and a young collection copies each
+     * one (W2 spawns a million before joining any: the handle's objects and
+     * bytes showed up as the collector's time). Hence the handle is itself
+     * the task its thread runs (Task, below: no lambda object beside it),
+     * its id and name are its thread's, and one field holds the body and
+     * then the outcome: 24 bytes, where it was a 32-byte handle and a
+     * 16-byte task (and before that a 56-byte handle).
      */
-    /** null until asked for, for an unnamed coroutine (its thread is unnamed too) */
-    private String name;
     private final Thread thread;
-    /** a Callable or a Runnable; cleared when it has run */
-    private Object body;
     /**
-     * Written by the coroutine before done; read after done or after
-     * joining its thread: the result, or a {@link Failure}.
+     * The body (a Callable or a Runnable) until it runs, then nothing while
+     * it runs, then its outcome: the result, or a {@link Failure}. Written
+     * by the coroutine only; the outcome is read after {@code done} or
+     * after joining the thread, either of which orders it.
      */
-    private Object outcome;
+    private Object state;
     private volatile boolean done;
     private volatile boolean cancelled;
 
@@ -86,30 +86,50 @@ public final class Coroutine<T> {
         }
     }
 
+    /**
+     * The one kind of Coroutine there is: the handle is the Runnable its
+     * virtual thread runs. The public type does not implement Runnable (a
+     * handle is no task for users to run), and a cast one refuses to run
+     * anywhere but in its own thread.
+     */
+    private static final class Task<T> extends Coroutine<T> implements Runnable {
+        Task(String name, Object body) {
+            super(name, body);
+        }
+
+        @Override
+        public void run() {
+            body();
+        }
+    }
+
     private Coroutine(String name, Object body) {
         Parking.ensureStarted();
-        this.name = name;
-        this.body = body;
-        this.thread = name != null ? Thread.ofVirtual().name(name).unstarted(this::body) : UNNAMED.newThread(this::body);
+        this.state = body;
+        // this is a Task (the only subclass); the thread is not started yet
+        Runnable task = (Runnable) this;
+        this.thread = name != null ? Thread.ofVirtual().name(name).unstarted(task) : UNNAMED.newThread(task);
     }
 
-    private static String threadName(long id) {
-        return "coroutine-" + id;
-    }
-
-    /** What the coroutine's thread runs. */
-    private void body() {
+    /** What the coroutine's thread runs (once, and only there). */
+    final void body() {
+        if (Thread.currentThread() != thread) {
+            throw new UnsupportedOperationException("coroutine " + label() + " runs in its own thread only");
+        }
+        Object b = state;
+        if (b == null || done) {
+            throw new IllegalStateException("coroutine " + label() + " already ran");
+        }
+        state = null; // the body is garbage once it has run
         try {
-            Object b = body;
-            body = null;
             if (b instanceof Callable<?> c) {
-                outcome = c.call();
+                state = c.call();
             } else {
                 ((Runnable) b).run();
             }
         } catch (Throwable t) {
             Failure f = new Failure(label(), t);
-            outcome = f;
+            state = f;
             if (!(t instanceof CancelledException)) {
                 // this handle is reachable here (we are running its method)
                 Parking.CLEANER.register(this, f);
@@ -133,7 +153,7 @@ public final class Coroutine<T> {
      */
     static <T> Coroutine<T> start(String name, Callable<T> body) {
         Objects.requireNonNull(body, "body is null");
-        Coroutine<T> c = new Coroutine<>(name, body);
+        Coroutine<T> c = new Task<>(name, body);
         c.thread.start();
         return c;
     }
@@ -141,7 +161,7 @@ public final class Coroutine<T> {
     /** Starts {@code body} in a new coroutine (see {@link Weft#go(Runnable)}). */
     static Coroutine<Void> start(String name, Runnable body) {
         Objects.requireNonNull(body, "body is null");
-        Coroutine<Void> c = new Coroutine<>(name, body);
+        Coroutine<Void> c = new Task<>(name, body);
         c.thread.start();
         return c;
     }
@@ -207,21 +227,18 @@ public final class Coroutine<T> {
     }
 
     /**
-     * The coroutine's name: the one it was built with (also its virtual
-     * thread's), or {@code coroutine-ID} for an unnamed one, whose virtual
-     * thread stays unnamed as the JDK leaves virtual threads (a string
-     * made per spawn cost a spawn loop more than the string: see the
-     * fields); its {@link #id()} is that thread's id.
+     * The coroutine's name: its virtual thread's, which is the one it was
+     * built with, or {@code coroutine-ID} for an unnamed one (or one built
+     * with an empty name), whose virtual thread stays unnamed as the JDK
+     * leaves virtual threads (a string made per spawn cost a spawn loop
+     * more than the string: see the fields); its {@link #id()} is that
+     * thread's id. A body that renames its thread renames its coroutine.
      *
      * @return this coroutine's name
      */
     public String name() {
-        String n = name;
-        if (n == null) {
-            n = threadName(id()); // racy: any thread computes the same
-            name = n;
-        }
-        return n;
+        String n = thread.getName();
+        return n.isEmpty() ? "coroutine-" + id() : n;
     }
 
     /** For messages: {@code #ID "NAME"}. */
@@ -320,12 +337,12 @@ public final class Coroutine<T> {
         if (f != null) {
             throw new CoroutineException("coroutine " + label() + " failed: " + f, f);
         }
-        return (T) outcome;
+        return (T) state;
     }
 
     /** Failure seen by join, for Scope (null if none); its thread has ended. */
     Throwable failure() {
-        if (outcome instanceof Failure f) {
+        if (state instanceof Failure f) {
             f.observed = true;
             return f.failure;
         }

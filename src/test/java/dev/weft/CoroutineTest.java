@@ -52,6 +52,59 @@ public class CoroutineTest {
     }
 
     @Test(timeOut = 30_000)
+    public void anEmptyNameIsNoNameAndARenamedThreadRenamesItsCoroutine() throws Exception {
+        Coroutine<Void> empty = Coroutine.builder().name("").start(() -> { });
+        empty.join();
+        assertEquals(empty.name(), "coroutine-" + empty.id());
+        java.util.concurrent.CountDownLatch renamed = new java.util.concurrent.CountDownLatch(1);
+        Chan<String> hold = Chan.make();
+        Coroutine<Void> c = Weft.go(() -> {
+            Thread.currentThread().setName("renamed");
+            renamed.countDown();
+            hold.recv();
+            return null;
+        });
+        renamed.await();
+        assertEquals(c.name(), "renamed");
+        hold.send("go");
+        c.join();
+    }
+
+    @Test(timeOut = 30_000)
+    public void aHandleIsNoTaskToRun() throws Exception {
+        assertFalse(Runnable.class.isAssignableFrom(Coroutine.class), "the public type is no Runnable");
+        Chan<String> hold = Chan.make();
+        AtomicInteger runs = new AtomicInteger();
+        Coroutine<Integer> c = Weft.go(() -> {
+            runs.incrementAndGet();
+            hold.recv();
+            return 7;
+        });
+        // the handle happens to be its thread's task: cast, it still refuses
+        // to run anywhere but in its own thread, and the coroutine is unharmed
+        if ((Object) c instanceof Runnable r) {
+            UnsupportedOperationException e = org.testng.Assert.expectThrows(UnsupportedOperationException.class, r::run);
+            assertTrue(e.getMessage().contains("its own thread"), e.getMessage());
+        }
+        hold.send("go");
+        assertEquals(c.join(), Integer.valueOf(7));
+        assertEquals(runs.get(), 1, "the body ran once");
+        // and run again from inside, after the body: refused
+        Coroutine<?>[] self = new Coroutine<?>[1];
+        Chan<String> ready = Chan.make();
+        Coroutine<Void> again = Weft.go(() -> {
+            ready.recv();
+            ((Runnable) (Object) self[0]).run();
+            return null;
+        });
+        self[0] = again;
+        ready.send("go");
+        CoroutineException e = org.testng.Assert.expectThrows(CoroutineException.class, again::join);
+        assertTrue(e.getCause() instanceof IllegalStateException && e.getCause().getMessage().contains("already ran"),
+                String.valueOf(e.getCause()));
+    }
+
+    @Test(timeOut = 30_000)
     public void aFailureNobodyJoinsIsLoggedOnceTheHandleIsGarbage() throws Exception {
         java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.weft"); // held: JUL keeps loggers weakly
         java.util.concurrent.CountDownLatch logged = new java.util.concurrent.CountDownLatch(1);
