@@ -34,10 +34,12 @@
 #        (vs ArrayBlockingQueue, jox), select4 (vs jox Select), w2 spawn+join
 #        (Weft.go vs Thread.ofVirtual, n = 1M per batch), mutex uncontended
 #        ns and contended ops/s at 4 and 64 threads (Mutex vs ReentrantLock),
-#        the mutex figures again for Mutex's JNI form (MutexBenchJni, forks
-#        with -Dweft.ffm=false: java-mutex-jni, against the same
-#        ReentrantLock figures) and the FFM form's uncontended ns over the
-#        JNI form's (java-mutex-ffm-vs-jni, ratio=ffm/jni). Installs the
+#        the mutex figures again for JDK 21's form (MutexBenchJdk21, forks
+#        with -Dweft.ffm=false: the word through sun.misc.Unsafe;
+#        java-mutex-jdk21) and for the JNI form (MutexBenchJni, forks with
+#        -Dweft.ffm=false -Dweft.unsafe=false; java-mutex-jni), both against
+#        the same ReentrantLock figures, and the FFM form's uncontended ns
+#        over the JNI form's (java-mutex-ffm-vs-jni, ratio=ffm/jni). Installs the
 #        root artifact into ~/.m2 (./mvnw install -DskipTests), builds
 #        bench/jmh/target/benchmarks.jar, runs it with the JDK ./mvnw picks;
 #        values are medians over every measurement iteration of every fork.
@@ -270,12 +272,16 @@ PY
   for t in 4 64; do
     jline java-mutex "contended${t}_ops_per_s" "MutexBench.weftContended.$t" reentrantlock "MutexBench.reentrantlockContended.$t"
   done
-  # Mutex's JNI form (MutexBenchJni, -Dweft.ffm=false) against the same ReentrantLock runs
-  jline java-mutex-jni uncontended_ns MutexBenchJni.weftUncontended reentrantlock MutexBench.reentrantlockUncontended
-  for t in 4 64; do
-    jline java-mutex-jni "contended${t}_ops_per_s" "MutexBenchJni.weftContended.$t" reentrantlock "MutexBench.reentrantlockContended.$t"
+  # Mutex's other forms against the same ReentrantLock runs: JDK 21's
+  # (MutexBenchJdk21: Unsafe's CAS) and the JNI one (MutexBenchJni)
+  for form in jdk21 jni; do
+    cls=MutexBenchJdk21; [ "$form" = jni ] && cls=MutexBenchJni
+    jline "java-mutex-$form" uncontended_ns "$cls.weftUncontended" reentrantlock MutexBench.reentrantlockUncontended
+    for t in 4 64; do
+      jline "java-mutex-$form" "contended${t}_ops_per_s" "$cls.weftContended.$t" reentrantlock "MutexBench.reentrantlockContended.$t"
+    done
   done
-  # the uncontended fast path itself: the FFM CAS over the JNI call (both forms are JNI on JDK 21)
+  # the uncontended fast path itself: the FFM CAS over the JNI call
   jline2 java-mutex-ffm-vs-jni uncontended_ns ffm MutexBench.weftUncontended jni MutexBenchJni.weftUncontended
   ;;
 *)

@@ -8,7 +8,10 @@ import dev.weft.jni.WeftJni;
  * locked nor in hand-off mode; release it when nobody needs waking). On a JDK with the FFM API (22+) the CAS is done
  * from Java on the native word ({@code FfmLockWord}, compiled separately
  * with release 22 and loaded by name, so these classes still run on 21);
- * otherwise, or with {@code -Dweft.ffm=false}, by a JNI call.
+ * otherwise, or with {@code -Dweft.ffm=false}, through
+ * {@code sun.misc.Unsafe} ({@link UnsafeLockWord}: JDK 21's form); and
+ * where that is missing too, or with {@code -Dweft.unsafe=false}, by a JNI
+ * call (which cannot peek, so nobody spins).
  *
  * <p>The contended paths stay native: a failed lock (after {@link Mutex}
  * spun on {@link #peek}) queues through JNI, and an unlock that finds
@@ -39,10 +42,24 @@ abstract class LockWord {
      */
     abstract int peek(long mutexHandle);
 
-    static final LockWord IMPL = Ffm.orElse(LockWord.class, "FfmLockWord", Jni::new, "mutexes lock through JNI");
+    static final LockWord IMPL = Ffm.orElse(LockWord.class, "FfmLockWord", LockWord::withoutFfm,
+            "mutexes lock through Unsafe or JNI");
+
+    /** The form without the FFM API: Unsafe's CAS where it can be had, else JNI. */
+    private static LockWord withoutFfm() {
+        if (Boolean.parseBoolean(System.getProperty("weft.unsafe", "true"))) {
+            try {
+                return new UnsafeLockWord();
+            } catch (LinkageError | RuntimeException e) {
+                System.getLogger("dev.weft").log(System.Logger.Level.DEBUG,
+                        "weft: sun.misc.Unsafe unavailable, mutexes lock through JNI", e);
+            }
+        }
+        return new Jni();
+    }
 
     /** The JNI form: every uncontended lock and unlock is one JNI call. */
-    private static final class Jni extends LockWord {
+    static final class Jni extends LockWord {
         @Override
         boolean tryLock(long mutexHandle) {
             return WeftJni.weft_jni_mutex_trylock(mutexHandle) == WeftJni.WEFT_JNI_OK;

@@ -32,8 +32,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ul>
  *
  * <p>{@code Mutex} here is the form this JVM picks: on JDK 22+ its lock word
- * is CASed from Java through FFM ({@code FfmLockWord}). {@link MutexBenchJni}
- * runs the same Weft benchmarks with {@code -Dweft.ffm=false}, the JNI form.
+ * is CASed from Java through FFM ({@code FfmLockWord}). {@link MutexBenchJdk21}
+ * runs the same Weft benchmarks in JDK 21's form (through
+ * {@code sun.misc.Unsafe}), {@link MutexBenchJni} in the JNI form.
  */
 @Fork(jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class MutexBench {
@@ -123,7 +124,7 @@ public class MutexBench {
         return weftLockUnlock(s);
     }
 
-    /** The body of {@code weftUncontended}, shared with {@link MutexBenchJni}. */
+    /** The body of {@code weftUncontended}, shared with {@link MutexBenchForm}. */
     static long weftLockUnlock(Single s) {
         s.mutex.lock();
         try {
