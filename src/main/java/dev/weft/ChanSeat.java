@@ -21,7 +21,9 @@ package dev.weft;
  * 1.08-1.28x; JMH w3u 1.03x against 1.10-1.23x.
  *
  * <p>On a 22+ JVM this is {@code FfmChanSeat} (the FFM API, final in 22;
- * {@code -Dweft.ffm=false} turns it off); on 21 there is no fast path.
+ * {@code -Dweft.ffm=false} turns it off); on 21 {@link UnsafeChanSeat};
+ * without either ({@code -Dweft.unsafe=false} too) there is no fast path
+ * ({@link FastPath} picks).
  */
 abstract class ChanSeat {
     /**
@@ -39,11 +41,11 @@ abstract class ChanSeat {
     /** False: every call answers 0 (callers skip it). */
     abstract boolean fast();
 
-    static final ChanSeat IMPL = Ffm.orElse(ChanSeat.class, "FfmChanSeat", None::new,
-            "channel operations all go through JNI");
+    static final ChanSeat IMPL = FastPath.pick(ChanSeat.class, "FfmChanSeat", UnsafeChanSeat::new, None::new,
+            "the channel seat");
 
-    /** JDK 21 (or -Dweft.ffm=false): no fast path. */
-    private static final class None extends ChanSeat {
+    /** The JNI form: no fast path (every hand-over is a native call). */
+    static final class None extends ChanSeat {
         @Override
         int takeReceiver(long chan) {
             return 0;

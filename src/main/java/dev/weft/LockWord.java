@@ -11,7 +11,7 @@ import dev.weft.jni.WeftJni;
  * otherwise, or with {@code -Dweft.ffm=false}, through
  * {@code sun.misc.Unsafe} ({@link UnsafeLockWord}: JDK 21's form); and
  * where that is missing too, or with {@code -Dweft.unsafe=false}, by a JNI
- * call (which cannot peek, so nobody spins).
+ * call (which cannot peek, so nobody spins). {@link FastPath} picks.
  *
  * <p>The contended paths stay native: a failed lock (after {@link Mutex}
  * spun on {@link #peek}) queues through JNI, and an unlock that finds
@@ -42,21 +42,8 @@ abstract class LockWord {
      */
     abstract int peek(long mutexHandle);
 
-    static final LockWord IMPL = Ffm.orElse(LockWord.class, "FfmLockWord", LockWord::withoutFfm,
-            "mutexes lock through Unsafe or JNI");
-
-    /** The form without the FFM API: Unsafe's CAS where it can be had, else JNI. */
-    private static LockWord withoutFfm() {
-        if (Boolean.parseBoolean(System.getProperty("weft.unsafe", "true"))) {
-            try {
-                return new UnsafeLockWord();
-            } catch (LinkageError | RuntimeException e) {
-                System.getLogger("dev.weft").log(System.Logger.Level.DEBUG,
-                        "weft: sun.misc.Unsafe unavailable, mutexes lock through JNI", e);
-            }
-        }
-        return new Jni();
-    }
+    static final LockWord IMPL = FastPath.pick(LockWord.class, "FfmLockWord", UnsafeLockWord::new, Jni::new,
+            "the mutex word");
 
     /** The JNI form: every uncontended lock and unlock is one JNI call. */
     static final class Jni extends LockWord {

@@ -10,6 +10,7 @@ import static org.testng.Assert.assertThrows;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.fail;
 
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
 
 public class ChanTest {
@@ -289,42 +291,56 @@ public class ChanTest {
     }
 
     @Test(timeOut = 10_000)
-    public void seatFastPathIsTheFfmOneOnJdk22() {
-        // the java22 profile compiles FfmChanSeat; losing it silently would
-        // put a JNI call back on every unbuffered hand-off
+    public void seatFastPathIsTheFfmOneOnJdk22AndUnsafesBefore() {
+        // the java22 profile compiles FfmChanSeat; losing it (or Unsafe's on
+        // JDK 21) silently would put a JNI call back on every native hand-off
         String expected = Runtime.version().feature() >= 22 && !"false".equals(System.getProperty("weft.ffm"))
-                ? "dev.weft.FfmChanSeat" : "dev.weft.ChanSeat$None";
+                ? "dev.weft.FfmChanSeat"
+                : !"false".equals(System.getProperty("weft.unsafe")) ? "dev.weft.UnsafeChanSeat" : "dev.weft.ChanSeat$None";
         assertEquals(ChanSeat.IMPL.getClass().getName(), expected);
         assertEquals(Chan.make().core.seat, ChanSeat.IMPL.fast());
         assertFalse(Chan.make(1).core.seat, "a buffered channel has no seat");
         assertFalse(RecordChan.make(8, 0).core.seat, "a record receiver reads its op record, never a hand-over");
     }
 
+    /** Every form of ChanSeat this JDK can run (the suite runs the one IMPL picked). */
+    @DataProvider
+    public Object[][] seats() throws Exception {
+        List<Object[]> forms = new ArrayList<>();
+        forms.add(new Object[] {new UnsafeChanSeat()});
+        forms.add(new Object[] {new ChanSeat.None()});
+        if (Runtime.version().feature() >= 22) {
+            forms.add(new Object[] {Class.forName("dev.weft.FfmChanSeat").getDeclaredConstructor().newInstance()});
+        }
+        return forms.toArray(new Object[0][]);
+    }
+
     /**
-     * ChanSeat itself, step by step: a party sitting in the seat is
-     * taken from Java (the native seat is empty after, and taken once
-     * only), and the outcome handed over completes its wait, in both
-     * directions; its next operations, which must tell the native op
+     * ChanSeat itself, step by step, in each of its forms: a party sitting
+     * in the seat is taken from Java (the native seat is empty after, and
+     * taken once only), and the outcome handed over completes its wait, in
+     * both directions; its next operations, which must tell the native op
      * record its wait ended by hand, work as usual.
      */
-    @Test(timeOut = 30_000)
-    public void aSitterIsTakenFromJavaAndHandedItsOutcome() throws Exception {
-        if (!ChanSeat.IMPL.fast()) {
-            assertEquals(ChanSeat.IMPL.takeReceiver(Chan.make().core.handle), 0);
-            return; // JDK 21: no fast path, the native seat does it all (the other tests)
+    @Test(dataProvider = "seats", timeOut = 30_000)
+    public void aSitterIsTakenFromJavaAndHandedItsOutcome(ChanSeat seat) throws Exception {
+        if (!seat.fast()) {
+            assertEquals(seat.takeReceiver(Chan.make().core.handle), 0);
+            return; // the JNI form: no fast path, the native seat does it all (the other tests)
         }
         Chan<Object> ch = Chan.make();
         ch.toNative(); // the native seat (before, the heap seat does its job)
         Object first = new Object();
         Coroutine<List<Object>> r = Weft.go(() -> List.of(ch.recv(), ch.recv()));
         Blocked.receivers(ch, 1); // sitting: unbuffered, 8 bytes, nobody queued
-        int t = ch.core.takeReceiver(ch);
+        int t = seat.takeReceiver(ch.core.handle);
         assertTrue(t > 0, "no sitter taken: " + t);
         assertEquals(WeftJni.weft_jni_chan_queued(ch.core.handle, Blocked.RECEIVERS), 0L, "the seat was not emptied");
-        assertEquals(ch.core.takeReceiver(ch), 0, "one sitter taken twice");
+        assertEquals(seat.takeReceiver(ch.core.handle), 0, "one sitter taken twice");
         Parking.handSeated(t, 0, first);
         ch.send("second"); // the receiver's next wait starts on its op record as usual
         assertEquals(r.join(Duration.ofSeconds(10)), List.of(first, "second"));
+        Reference.reachabilityFence(ch);
 
         LongChan longs = LongChan.make(0);
         Coroutine<Void> s = Weft.go(() -> {
@@ -334,10 +350,10 @@ public class ChanTest {
         });
         Blocked.await(longs.core, Blocked.SENDERS, 1);
         Parking.Waiter me = Parking.waiter();
-        t = ChanSeat.IMPL.takeSender(longs.core.handle, me);
+        t = seat.takeSender(longs.core.handle, me);
         assertTrue(t > 0, "no sitting sender taken: " + t);
         assertEquals(me.seatValue, 41L);
-        assertEquals(ChanSeat.IMPL.takeSender(longs.core.handle, me), 0, "one sitter taken twice");
+        assertEquals(seat.takeSender(longs.core.handle, me), 0, "one sitter taken twice");
         Parking.handSeated(t, 0, null); // the sender's OK
         assertEquals(longs.recv(), 42L);
         s.join(Duration.ofSeconds(10));
