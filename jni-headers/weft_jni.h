@@ -238,7 +238,10 @@ WEFT_JNI_EXPORT int64_t weft_jni_chan_recv(int64_t op, int64_t ch, int may_block
  * sitter's token back, and the caller hands over what it completed (a
  * send case's value to a sitting receiver: it is nowhere else).  Packed:
  * the index fired at once (| WEFT_JNI_SELECT_CLOSED), PARKED, EAGAIN
- * (default), an error. */
+ * (default), an error.  A receive case that fired at once (not closed)
+ * leaves the value it received in its value slot of args, where the
+ * caller reads it without another call (weft_jni_op_case_value has it
+ * too, as after a wait). */
 WEFT_JNI_EXPORT int64_t weft_jni_select(int64_t op, int n, int64_t args, int dflt, int64_t token);
 
 /* Locks and friends: *_new returns a handle; *_free ESTATE if in use.

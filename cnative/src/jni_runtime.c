@@ -229,8 +229,14 @@ int64_t weft_jni_select(int64_t op, int n, int64_t args, int dflt, int64_t token
     }
     weft_ext_direct_begin();
     int r = weft_ext_select(x, n, cp, dirs, dflt, token);
-    if (r >= 0 && r < WEFT_JNI_SELECT_CLOSED && r != WEFT_EXT_PARKED && weft_ext_select_closed(x, r))
-        r |= WEFT_JNI_SELECT_CLOSED;
+    if (r >= 0 && r < WEFT_JNI_SELECT_CLOSED && r != WEFT_EXT_PARKED) {
+        if (weft_ext_select_closed(x, r))
+            r |= WEFT_JNI_SELECT_CLOSED;
+        else if (dirs[r] == 2)
+            /* the received value, back in the caller's block: a select
+             * that fires at once then makes one native call, not two */
+            ((int64_t *)values)[r] = vals[r];
+    }
     if (cp != cs)
         free(cp);
     return packed(r);

@@ -329,6 +329,7 @@ public final class Select {
         Parking.Waiter w = Parking.waiter();
         int fired = -1;
         int r;
+        boolean atOnce = false; // fired in the call: a receive's value is in the block
         w.waits = Parking.WAITS_SELECT;
         w.selectHanded = false;
         try {
@@ -340,6 +341,7 @@ public final class Select {
             r = (short) packed;
             if (r >= 0 && r != Parking.PARKED && (r & WeftJni.WEFT_JNI_SELECT_CLOSED) == 0) {
                 Case c = cases.get(r);
+                atOnce = true;
                 Parking.completed(packed >> 16, true, !c.isSend() ? Parking.WAITS_SEND
                         : c.chan().objects ? Parking.WAITS_RECV_OBJECT : Parking.WAITS_RECV,
                         block.getLong(valueAt(n, r)));
@@ -374,8 +376,12 @@ public final class Select {
                 Object o = w.handObject;
                 w.handObject = null;
                 c.fire(w.handValue, o, false);
+            } else if (closed || c.isSend()) {
+                c.fire(0, null, closed);
             } else {
-                c.fire(closed || c.isSend() ? 0 : WeftJni.weft_jni_op_case_value(w.op, fired), null, closed);
+                // fired in the call: weft_jni_select left the value in the block
+                c.fire(atOnce ? block.getLong(valueAt(n, fired)) : WeftJni.weft_jni_op_case_value(w.op, fired),
+                        null, false);
             }
         } else if (r == WeftJni.WEFT_JNI_EAGAIN) {
             onDefault.run();
