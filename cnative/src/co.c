@@ -427,7 +427,8 @@ int weft_sleep(int64_t ns)
 int weft_sched_quiescent(uint64_t *activity);
 
 /* Go's "all goroutines are asleep": nothing runnable, no timer armed, and
- * nothing ran between two looks 50 ms apart, while main is still blocked.
+ * nothing ran between two looks 50 ms apart (weft_run then checks that
+ * main is still blocked: an ended main leaves the runtime quiescent too).
  * Like Go, a thread outside the runtime that might still send later is
  * not accounted for. */
 static int deadlocked(void)
@@ -455,6 +456,13 @@ int weft_run(void *(*main_fn)(void *), void *arg, void **result)
         if (rc != WEFT_ETIMEDOUT)
             break;
         if (deadlocked()) {
+            /* quiescent may mean main has just ended (its timer fired as
+             * the join above gave up, and nothing ran after it): ask once
+             * more before calling it a deadlock (seen under qemu, where a
+             * 300 ms sleeping main ended inside the 50 ms look) */
+            rc = join_until(co, result, weft_now());
+            if (rc != WEFT_ETIMEDOUT)
+                break;
             fprintf(stderr, "weft: all coroutines are asleep - deadlock!\n\n");
             weft_dump(stderr);
             rc = WEFT_EDEADLK;
