@@ -13,6 +13,9 @@ package dev.weft;
  * <p>Without it, a JDK 21 made every hand-over of a channel that left its
  * heap seat a JNI call: select4 measured 1.10× jox against 0.87× with the
  * FFM seat (README, benchmarks).
+ *
+ * <p>Its steps are written out here and in FfmChanSeat on purpose, as
+ * {@link UnsafeLockWord}'s are (which says what sharing them cost).
  */
 final class UnsafeChanSeat extends ChanSeat {
     // struct weft_chan: the spinlock word, closed, recvq, sendq, then struct chan_seat

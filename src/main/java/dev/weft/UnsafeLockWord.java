@@ -12,6 +12,13 @@ package dev.weft;
  * a {@code ReentrantLock} uncontended, and the JNI form cannot peek at the
  * word, so no locker spins and contended throughput fell to about half of
  * ReentrantLock's; this form measured 0.85× and 1.45× (README, benchmarks).
+ *
+ * <p>The transitions are written out here and in FfmLockWord on purpose.
+ * One lock word over an abstract accessor of native memory (FFM or
+ * Unsafe behind it, a final field or a record component) was tried: in
+ * alternated JMH runs (3 forks each) the FFM form's contended throughput
+ * fell from 1.54× / 1.19× and 1.73× / 1.51× ReentrantLock (4 / 64
+ * threads) to 1.52× / 1.13×, 1.14× / 1.06× and 1.38× / 0.94×.
  */
 final class UnsafeLockWord extends LockWord {
     UnsafeLockWord() {
