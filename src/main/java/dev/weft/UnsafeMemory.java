@@ -14,11 +14,12 @@ import java.lang.reflect.Field;
  * <p>Few accesses, each at least as strong as its callers need (a plain
  * int access would do under a lock, but a volatile load is a plain
  * {@code mov} on x86 and an {@code ldar} on ARM, a release store a
- * {@code mov} and an {@code stlr}). Each takes an absolute address: Unsafe's accessors with a null base
- * object take the offset as one (its Javadoc: "if o is null, offset is an
- * absolute address"). Callers pass addresses of live native objects, in
- * bounds and aligned for the access (the offsets are the structs', held
- * by static asserts in cnative/src/jni_runtime.c).
+ * {@code mov} and an {@code stlr}). Each takes an absolute address:
+ * Unsafe's accessors with a null base object take the offset as one (its
+ * Javadoc: "if o is null, offset is an absolute address"). Callers pass
+ * addresses of live native objects, in bounds and aligned for the access
+ * (the offsets are the structs', held by static asserts in
+ * cnative/src/jni_runtime.c).
  *
  * <p>Reached by reflection and method handles, not by name: javac warns of
  * every use of an internal API by name, unsuppressably, and the main

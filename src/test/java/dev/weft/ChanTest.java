@@ -294,10 +294,8 @@ public class ChanTest {
     public void seatFastPathIsTheFfmOneOnJdk22AndUnsafesBefore() {
         // the java22 profile compiles FfmChanSeat; losing it (or Unsafe's on
         // JDK 21) silently would put a JNI call back on every native hand-off
-        String expected = Runtime.version().feature() >= 22 && !"false".equals(System.getProperty("weft.ffm"))
-                ? "dev.weft.FfmChanSeat"
-                : !"false".equals(System.getProperty("weft.unsafe")) ? "dev.weft.UnsafeChanSeat" : "dev.weft.ChanSeat$None";
-        assertEquals(ChanSeat.IMPL.getClass().getName(), expected);
+        assertEquals(ChanSeat.IMPL.getClass().getName(),
+                FastPathForms.expected("dev.weft.FfmChanSeat", "dev.weft.UnsafeChanSeat", "dev.weft.ChanSeat$None"));
         assertEquals(Chan.make().core.seat, ChanSeat.IMPL.fast());
         assertFalse(Chan.make(1).core.seat, "a buffered channel has no seat");
         assertFalse(RecordChan.make(8, 0).core.seat, "a record receiver reads its op record, never a hand-over");
@@ -306,13 +304,7 @@ public class ChanTest {
     /** Every form of ChanSeat this JDK can run (the suite runs the one IMPL picked). */
     @DataProvider
     public Object[][] seats() throws Exception {
-        List<Object[]> forms = new ArrayList<>();
-        forms.add(new Object[] {new UnsafeChanSeat()});
-        forms.add(new Object[] {new ChanSeat.None()});
-        if (Runtime.version().feature() >= 22) {
-            forms.add(new Object[] {Class.forName("dev.weft.FfmChanSeat").getDeclaredConstructor().newInstance()});
-        }
-        return forms.toArray(new Object[0][]);
+        return FastPathForms.all(new UnsafeChanSeat(), new ChanSeat.None(), "FfmChanSeat");
     }
 
     /**

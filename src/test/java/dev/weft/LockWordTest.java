@@ -5,8 +5,6 @@ import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import dev.weft.jni.WeftJni;
 import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
@@ -23,19 +21,13 @@ public class LockWordTest {
 
     @DataProvider
     public Object[][] forms() throws Exception {
-        List<Object[]> forms = new ArrayList<>();
-        forms.add(new Object[] {new UnsafeLockWord()});
-        forms.add(new Object[] {new LockWord.Jni()});
-        if (Runtime.version().feature() >= 22) {
-            forms.add(new Object[] {Class.forName("dev.weft.FfmLockWord").getDeclaredConstructor().newInstance()});
-        }
-        return forms.toArray(new Object[0][]);
+        return FastPathForms.all(new UnsafeLockWord(), new LockWord.Jni(), "FfmLockWord");
     }
 
     /** A form that can look at the word, other than {@code form} where possible. */
     private static LockWord witness(LockWord form) throws Exception {
         if (Runtime.version().feature() >= 22 && form instanceof UnsafeLockWord) {
-            return (LockWord) Class.forName("dev.weft.FfmLockWord").getDeclaredConstructor().newInstance();
+            return (LockWord) FastPathForms.ffm("FfmLockWord");
         }
         return new UnsafeLockWord();
     }

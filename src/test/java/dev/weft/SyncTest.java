@@ -21,10 +21,8 @@ public class SyncTest {
         // the java22 profile compiles FfmLockWord; losing it (or Unsafe's on
         // JDK 21) silently would cost every uncontended lock a JNI call and
         // every contended one its spin (JNI: 2.3x ReentrantLock, 0.5x contended)
-        String expected = Runtime.version().feature() >= 22 && !"false".equals(System.getProperty("weft.ffm"))
-                ? "dev.weft.FfmLockWord"
-                : !"false".equals(System.getProperty("weft.unsafe")) ? "dev.weft.UnsafeLockWord" : "dev.weft.LockWord$Jni";
-        assertEquals(LockWord.IMPL.getClass().getName(), expected);
+        assertEquals(LockWord.IMPL.getClass().getName(),
+                FastPathForms.expected("dev.weft.FfmLockWord", "dev.weft.UnsafeLockWord", "dev.weft.LockWord$Jni"));
     }
 
     @Test(timeOut = 60_000)
