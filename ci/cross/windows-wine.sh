@@ -70,19 +70,44 @@ cmake --build "$build" --parallel "$jobs"
 wineprefix=${WEFT_WINEPREFIX:-$build/wineprefix}
 log "$( (cd "$build" && ctest -N -V 2>/dev/null) | grep -m1 'Test command:' |
         sed 's/^[0-9]*: *//' || true)"
-status=0
-(cd "$build" && ctest --output-on-failure --no-tests=error --parallel "$jobs") || status=$?
-
-# Wine leaves its wineserver running for a few seconds after the last
-# process; wait for it so no daemon outlives the job holding its output.
+# One wineserver for the whole run, started persistent (-p: stays up with
+# no clients) before ctest and killed after it.  Left to itself, every
+# wine process starts a server if none is running and the server exits as
+# its last client does; with tests running in parallel a test can connect
+# just as the server is going away and die before main with "wine client
+# error:0: recvmsg: Connection reset by peer" (CI, stop 20: example.generator
+# failed that way in 0.02 s).  A server that outlives every test closes
+# that window.  The first wine process on a server also starts Wine's own
+# system processes (services.exe, winedevice.exe, ...), which inherit its
+# stdout and stderr and live as long as the server: started by a test,
+# they would hold ctest's output pipe open and that test would time out
+# after printing its result (seen: test_gen.values_flow_both_ways, every
+# run).  So one throwaway process with its output on /dev/null starts them.
 wineserver=""
 wine=$(sed -n 's/^WEFT_WINE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
 for w in "$(dirname "${wine:-/nonexistent/x}")/wineserver" "$(command -v wineserver 2>/dev/null || true)"; do
     if [ -x "$w" ]; then wineserver=$w; break; fi
 done
-if [ -n "$wineserver" ] && [ -d "$wineprefix" ]; then
+stop_wineserver() {
+    [ -n "$wineserver" ] && [ -d "$wineprefix" ] || return 0
+    WINEPREFIX=$wineprefix "$wineserver" -k 2>/dev/null || true
     WINEPREFIX=$wineprefix timeout 60 "$wineserver" -w || warn "wineserver did not exit"
+}
+if [ -n "$wineserver" ] && [ -n "$wine" ] && [ -d "$wineprefix" ]; then
+    trap stop_wineserver EXIT
+    WINEPREFIX=$wineprefix "$wineserver" -p </dev/null >/dev/null 2>&1 || warn "could not start a persistent wineserver"
+    env WINEPREFIX="$wineprefix" WINEARCH=win64 WINEDEBUG=-all \
+        WINEDLLOVERRIDES='mscoree,mshtml,winedbg.exe=' \
+        timeout 120 "$wine" cmd.exe /c exit 0 </dev/null >/dev/null 2>&1 ||
+        warn "wine did not start its system processes; the first test starts them"
+else
+    warn "no wine, wineserver or prefix found: each test starts its own server"
 fi
+
+status=0
+(cd "$build" && ctest --output-on-failure --no-tests=error --parallel "$jobs") || status=$?
+stop_wineserver
+trap - EXIT
 
 if [ "$status" -eq 0 ]; then
     log "windows (wine) tests passed"
