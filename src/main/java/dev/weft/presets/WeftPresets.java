@@ -21,10 +21,11 @@ import org.bytedeco.javacpp.tools.InfoMapper;
     target = "dev.weft.jni",
     global = "dev.weft.jni.WeftJni",
     value = {
-        // WEFT_STATIC: the JNI glue links the static archive (no dllimport on Windows).
-        @Platform(include = "weft_jni.h", link = "weft", define = "WEFT_STATIC"),
+        // libweft.a (the glue needs no define: weft_jni.h declares no dllimport,
+        // its functions are linked from the archive on every platform)
+        @Platform(include = "weft_jni.h", link = "weft"),
         // glibc before 2.34 keeps pthread_* in libpthread and dladdr in libdl; harmless after.
-        @Platform(value = "linux", include = "weft_jni.h", link = {"weft", "pthread", "dl"}, define = "WEFT_STATIC"),
+        @Platform(value = "linux", include = "weft_jni.h", link = {"weft", "pthread", "dl"}),
     })
 public class WeftPresets implements InfoMapper {
     /** Creates the preset; JavaCPP's parser instantiates it to map the header. */
@@ -35,8 +36,7 @@ public class WeftPresets implements InfoMapper {
         infoMap.put(new Info("WEFT_JNI_EXPORT").cppTypes().annotations())
                // the header's only pointers besides int64_t* are static C strings
                .put(new Info("const char").pointerTypes("String", "@Cast(\"const char*\") BytePointer"))
-               // preprocessor branches the parser must not evaluate
-               .put(new Info("defined(WEFT_STATIC)").define(true))
+               // the extern "C" block's guard, which the parser must not evaluate
                .put(new Info("__cplusplus").define(false));
     }
 }
