@@ -216,7 +216,7 @@ int64_t weft_jni_select(int64_t op, int n, int64_t args, int dflt, int64_t token
     if (!x || n < 0 || n > weft_ext_max_cases(x) || (n > 0 && !args))
         return packed(WEFT_EINVAL);
     const int64_t *chans = H(const int64_t, args);
-    const int64_t *values = chans + n;
+    int64_t *values = H(int64_t, args) + n; /* in, and out for a receive that fires at once */
     const int *dirs = (const int *)(values + n);
     weft_chan_t *cs[64];
     weft_chan_t **cp = n <= 64 ? cs : malloc((size_t)n * sizeof *cp);
@@ -232,10 +232,10 @@ int64_t weft_jni_select(int64_t op, int n, int64_t args, int dflt, int64_t token
     if (r >= 0 && r < WEFT_JNI_SELECT_CLOSED && r != WEFT_EXT_PARKED) {
         if (weft_ext_select_closed(x, r))
             r |= WEFT_JNI_SELECT_CLOSED;
-        else if (dirs[r] == 2)
+        else if (dirs[r] == WEFT_RECV)
             /* the received value, back in the caller's block: a select
              * that fires at once then makes one native call, not two */
-            ((int64_t *)values)[r] = vals[r];
+            values[r] = vals[r];
     }
     if (cp != cs)
         free(cp);
