@@ -1,6 +1,8 @@
 /* harness.c - the runner behind harness.h (POSIX and Win32). */
 #include "harness.h"
 
+#include <time.h>
+
 #ifdef _WIN32
 #  include <windows.h>
 #else
@@ -13,6 +15,50 @@
 struct weft_test_case weft_test_cases[WEFT_TEST_MAX];
 int weft_test_count;
 const char *weft_test_argv0;
+
+double weft_test_seconds(void)
+{
+#ifdef _WIN32
+    LARGE_INTEGER f, c;
+    QueryPerformanceFrequency(&f);
+    QueryPerformanceCounter(&c);
+    return (double)c.QuadPart / (double)f.QuadPart;
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+#endif
+}
+
+weft_test_rounds_t weft_test_rounds(const char *what, long max, long min, double budget_s)
+{
+    weft_test_rounds_t r = { what, max, min, 0, weft_test_seconds() + budget_s };
+    if (min < 1 || min > max)
+        WEFT_FAIL("rounds of %s: min %ld must be in 1..max %ld", what, min, max);
+    return r;
+}
+
+int weft_test_rounds_more(weft_test_rounds_t *r)
+{
+    if (r->done >= r->max)
+        return 0;
+    /* the clock is read every 16 rounds only: under valgrind a read is
+     * dear, and 16 rounds are far below any budget's resolution */
+    if ((r->done & 15) == 0 && r->done > 0 && weft_test_seconds() >= r->end)
+        return 0;
+    r->done++;
+    return 1;
+}
+
+long weft_test_rounds_end(const weft_test_rounds_t *r)
+{
+    printf("%s: %ld of at most %ld rounds\n", r->what, r->done, r->max);
+    fflush(stdout);
+    if (r->done < r->min)
+        WEFT_FAIL("%s: only %ld rounds ran within the time budget; the check needs %ld",
+                  r->what, r->done, r->min);
+    return r->done;
+}
 
 int weft_test_is_child(void)
 {

@@ -108,6 +108,33 @@ static inline int weft_test_under_valgrind(void)
     return p && strstr(p, "vgpreload") != NULL;
 }
 
+/* Rounds of a loop that repeats work to provoke races or to fill a pool,
+ * bounded by count and by time, whichever ends first: a test's running
+ * time must not follow one machine's speed (TSan's fiber contexts cost
+ * milliseconds where page faults are slow; valgrind, qemu, a busy
+ * neighbour).  `min` is the fewest rounds for which the property the
+ * test checks still means something: weft_test_rounds_end fails the
+ * test below it, naming what ran short.
+ *
+ *   weft_test_rounds_t r = weft_test_rounds("cycles", 200000, 2000, 10.0);
+ *   while (weft_test_rounds_more(&r)) { ... one round ... }
+ *   long n = weft_test_rounds_end(&r);      // rounds run, >= min
+ *
+ * Thread-safe only for one caller at a time (one loop, one thread). */
+typedef struct weft_test_rounds {
+    const char *what;
+    long max, min, done;
+    double end;          /* weft_test_seconds() at which rounds stop */
+} weft_test_rounds_t;
+
+/* A monotonic clock in seconds (for budgets, not for measurements). */
+double weft_test_seconds(void);
+weft_test_rounds_t weft_test_rounds(const char *what, long max, long min, double budget_s);
+/* 1: run one more round (it is counted); 0: the count or the time is up. */
+int weft_test_rounds_more(weft_test_rounds_t *r);
+/* Prints how many rounds ran and in how long; fails below r->min. */
+long weft_test_rounds_end(const weft_test_rounds_t *r);
+
 /* How a child process ended. */
 struct weft_child_result {
     int exited;        /* 1: exited normally with exit_code */

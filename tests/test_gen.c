@@ -288,10 +288,14 @@ WEFT_TEST(many_generators_alive_at_once)
 #endif
     if (weft_test_under_valgrind())
         n = 10000; /* 100k take minutes under memcheck; 10k still exercise pooling and leaks */
-    printf("guard kind %d: %d generators\n", weft_os_stack_guard_kind(), n);
+    printf("guard kind %d: up to %d generators\n", weft_os_stack_guard_kind(), n);
     weft_gen_t **gs = calloc((size_t)n, sizeof *gs);
     CHECK(gs != NULL);
-    for (int i = 0; i < n; i++) {
+    /* 1000 live at once still need the pool and the OS to hand out
+     * distinct stacks, and each is resumed twice and freed mid-body */
+    weft_test_rounds_t r = weft_test_rounds("live generators", n, 1000, 10.0);
+    while (weft_test_rounds_more(&r)) {
+        int i = (int)r.done - 1;
         int rc = weft_gen_new(counter, (void *)(intptr_t)3, NULL, &gs[i]);
         if (rc != WEFT_OK)
             WEFT_FAIL("generator %d: %s", i, weft_strerror(rc));
@@ -299,6 +303,7 @@ WEFT_TEST(many_generators_alive_at_once)
         CHECK_EQ_INT(weft_gen_resume(gs[i], NULL, &v), WEFT_OK); /* each suspended mid-body */
         CHECK_EQ_INT((intptr_t)v, 0);
     }
+    n = (int)weft_test_rounds_end(&r);
     for (int i = 0; i < n; i++) {
         void *v;
         CHECK_EQ_INT(weft_gen_resume(gs[i], NULL, &v), WEFT_OK);
@@ -311,18 +316,23 @@ WEFT_TEST(many_generators_alive_at_once)
 
 WEFT_TEST(create_free_cycles_reuse_stacks)
 {
-#if defined(WEFT_TSAN)
-    int n = 20000; /* fiber create/destroy is ~0.2 ms under TSan */
-#else
-    int n = weft_test_under_valgrind() ? 20000 : 200000;
-#endif
-    for (int i = 0; i < n; i++) {
+    extern long weft_stack_os_count(void);
+    /* 200k cycles would pass vm.max_map_count many times over if freed
+     * stacks were not reused; the OS stack count says so directly too,
+     * so a time-bounded run (TSan, valgrind) still checks reuse. */
+    long before = weft_stack_os_count();
+    weft_test_rounds_t r = weft_test_rounds("create/free cycles", 200000, 1000, 10.0);
+    while (weft_test_rounds_more(&r)) {
         weft_gen_t *g;
         CHECK_EQ_INT(weft_gen_new(counter, (void *)(intptr_t)1, NULL, &g), WEFT_OK);
         CHECK_EQ_INT(weft_gen_resume(g, NULL, NULL), WEFT_OK);
         CHECK_EQ_INT(weft_gen_resume(g, NULL, NULL), WEFT_DONE);
         weft_gen_free(g);
+        if (weft_stack_os_count() > before + 1)
+            WEFT_FAIL("cycle %ld: %ld stacks from the OS, the pool should reuse one",
+                      r.done, weft_stack_os_count() - before);
     }
+    weft_test_rounds_end(&r);
 }
 
 #if !defined(_WIN32) || defined(__MINGW32__) /* mingw-w64 has winpthreads */

@@ -183,11 +183,12 @@ static void *storm_child(void *arg)
     return NULL;
 }
 
+/* arg: the rounds (one spawn each); their count is what must end */
 static void *storm(void *arg)
 {
     extern long weft_stack_os_count(void);
-    long n = (long)(intptr_t)arg;
-    for (long i = 0; i < n; i++) {
+    weft_test_rounds_t *r = arg;
+    while (weft_test_rounds_more(r)) {
         if (weft_go(storm_child, NULL) != WEFT_OK)
             return (void *)1;
         long s = weft_stack_os_count();
@@ -199,21 +200,28 @@ static void *storm(void *arg)
 
 /* A spawn loop yields to its children once its worker has half a run
  * queue of them (sched.c, "spawn backpressure"): 20k spawns in a row
- * then need a few hundred stacks, not 20k, and every child runs.  (20k,
- * not more: under TSan each coroutine costs a fiber context.) */
+ * then need a few hundred stacks, not 20k, and every child runs.  (At
+ * most 20k, and fewer where 10 s run out first: under TSan each
+ * coroutine costs a fiber context, milliseconds where page faults are
+ * slow.) */
 WEFT_TEST(spawn_storm_runs_children_as_it_goes)
 {
     weft_config_t cfg = { 1, 0, 0, 0 };
     CHECK_EQ_INT(weft_init(&cfg), WEFT_OK);
-    long n = 20000;
+    /* the stacks in use stay a small part of the spawns: at least 1000
+     * spawns, so that part is under half of them */
+    weft_test_rounds_t rounds = weft_test_rounds("storm spawns", 20000, 1000, 20.0);
     void *r;
-    CHECK_EQ_INT(weft_run(storm, (void *)(intptr_t)n, &r), WEFT_OK);
+    CHECK_EQ_INT(weft_run(storm, &rounds, &r), WEFT_OK);
     CHECK(r == NULL);
+    long n = weft_test_rounds_end(&rounds);
     int64_t deadline = weft_now() + 10000000000LL;
     while (atomic_load(&storm_done) < n && weft_now() < deadline)
         weft_sleep(1000000);
     CHECK_EQ_INT(atomic_load(&storm_done), n);
+    printf("at most %ld stacks at once\n", atomic_load(&storm_max_stacks));
     CHECK(atomic_load(&storm_max_stacks) < 2000);
+    CHECK(atomic_load(&storm_max_stacks) < n / 2);
     weft_shutdown();
 }
 
@@ -232,8 +240,8 @@ static void *spin_child(void *arg)
 
 static void *spawn_spinners(void *arg)
 {
-    long n = (long)(intptr_t)arg;
-    for (long i = 0; i < n; i++)
+    weft_test_rounds_t *r = arg;
+    while (weft_test_rounds_more(r))
         if (weft_go(spin_child, NULL) != WEFT_OK)
             return (void *)1;
     return NULL;
@@ -245,9 +253,13 @@ WEFT_TEST(children_ending_on_other_workers_are_reclaimed)
     weft_config_t cfg = { 2, 0, 0, 0 };
     CHECK_EQ_INT(weft_init(&cfg), WEFT_OK);
     atomic_store(&storm_done, 0);
-    long n = 20000;
+    /* 1000 children yielding 50 times each keep the second worker
+     * stealing; the steal count is checked below */
+    weft_test_rounds_t rounds = weft_test_rounds("spinner spawns", 20000, 1000, 20.0);
     void *r;
-    CHECK_EQ_INT(weft_run(spawn_spinners, (void *)(intptr_t)n, &r), WEFT_OK);
+    CHECK_EQ_INT(weft_run(spawn_spinners, &rounds, &r), WEFT_OK);
+    CHECK(r == NULL);
+    long n = weft_test_rounds_end(&rounds);
     int64_t deadline = weft_now() + 20000000000LL;
     while (atomic_load(&storm_done) < n && weft_now() < deadline)
         weft_sleep(1000000);
