@@ -10,20 +10,25 @@ cmake -S "$ROOT" -B "$W/build" -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF
   -DCMAKE_INSTALL_PREFIX="$W/prefix" >"$W/log" 2>&1
 cmake --build "$W/build" -j2 >>"$W/log" 2>&1
 cmake --install "$W/build" >>"$W/log" 2>&1
-# The shared library exports weft.h's API and nothing of the JNI shim
-# (jni-headers/weft_jni.h: its functions are linked into the JNI library
-# from libweft.a only).  Read from the dynamic symbol table, with a name
-# that must be there so an empty or unreadable table cannot pass.
+# The C libraries hold the core alone: the Java glue (cnative/jni, its
+# weft_jni_* and weft_ext_* functions) goes into libweftjni.a, which only
+# the JNI library links.  Every symbol, local ones included, of the
+# archive and of the shared library; weft_chan_make must be exported, so
+# an empty or unreadable table cannot pass.
 shared=$(ls "$W"/prefix/lib*/libweft.so "$W"/prefix/lib*/libweft.dylib 2>/dev/null | head -n1 || true)
-if [ -n "$shared" ] && command -v nm >/dev/null; then
-  case $shared in
-    *.dylib) syms=$(nm -gU "$shared") ;;
-    *) syms=$(nm -D --defined-only "$shared") ;;
-  esac
-  grep -q 'weft_chan_make$' <<<"$syms" || { echo "install-check: $shared: weft_chan_make not exported"; exit 1; }
-  if leaked=$(grep -o 'weft_jni_[A-Za-z0-9_]*' <<<"$syms"); then
-    echo "install-check: $shared exports the JNI shim: $(tr '\n' ' ' <<<"$leaked")"; exit 1
-  fi
+static=$(ls "$W"/prefix/lib*/libweft.a 2>/dev/null | head -n1 || true)
+if command -v nm >/dev/null; then
+  for lib in $shared $static; do
+    case $lib in
+      *.dylib) exports=$(nm -gU "$lib") ;;
+      *.so) exports=$(nm -D --defined-only "$lib") ;;
+      *) exports=$(nm -g --defined-only "$lib") ;;
+    esac
+    grep -q 'weft_chan_make$' <<<"$exports" || { echo "install-check: $lib: weft_chan_make not exported"; exit 1; }
+    if glue=$(nm -a "$lib" 2>/dev/null | grep -oE '\b_?(weft_jni_|weft_ext_|Java_)[A-Za-z0-9_]*' | sort -u); then
+      echo "install-check: $lib holds Java glue: $(tr '\n' ' ' <<<"$glue")"; exit 1
+    fi
+  done
 fi
 cp "$ROOT/examples/c/generator.c" "$W/consumer/"
 cat >"$W/consumer/CMakeLists.txt" <<'CM'
@@ -41,4 +46,4 @@ for exe in gen_static gen_shared; do
   out=$("$W/consumer/build/$exe")
   grep -q "line_reader: buffer released" <<<"$out" || { echo "install-check: $exe failed"; echo "$out"; exit 1; }
 done
-echo "install-check: find_package(weft) consumer built and ran against weft::static and weft::shared${shared:+; $(basename "$shared") exports no weft_jni_*}"
+echo "install-check: find_package(weft) consumer built and ran against weft::static and weft::shared${shared:+; $(basename "$shared") and libweft.a hold no Java glue}"

@@ -44,7 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "aligned.h"
+#include "os/os.h"
 
 static _Atomic uint64_t live_chans;
 

@@ -370,8 +370,12 @@ static inline void chan_seat_take(weft_chan_t *c, void *elem, chan_wakes_t *wk)
     s->dir = 0;
     if (sender)
         chan_copy(elem, &s->value, sizeof s->value);
-    if (wk->hand && weft_ext_hand_direct(s->token))
-        return;
+    if (wk->hand) {
+        /* wk->hand is only set by external parties, which registered the hook first */
+        weft_hand_back_fn back = atomic_load_explicit(&weft_hand_back, memory_order_relaxed);
+        if (back && back(s->token))
+            return;
+    }
     weft_waiter_t *w = s->w;
     if (!weft_waiter_claim(w))
         return; /* cannot happen: only the seat's holder claims a sitter */
@@ -485,6 +489,9 @@ static inline int chan_try_recv_locked(weft_chan_t *c, void *elem, chan_wakes_t 
     }
     return 0;
 }
+
+/* Channels made and not yet freed (weft_stats' `channels`, chan.c). */
+uint64_t weft_chan_live(void);
 
 /* chan.c, select.c: the forms for external waiters (wait.h).  hand: 0,
  * or the caller's token if it is a Java party that hands over the

@@ -16,29 +16,13 @@
 #include "sanitize.h"
 #include "stack.h"
 
-#include <stdio.h>
+#include "os/os.h"
+
 #include <stdlib.h>
 #include <string.h>
-#if defined(_WIN32)
-#include <windows.h>
-#else
-#include <time.h>
-#endif
-
-void weft_sched_start_co(struct weft_co *co);
-void weft_cls_run_dtors(struct weft_co *co);
-unsigned weft_cls_nkeys(void);
-void weft_scope_join_member(struct weft_scope *s, struct weft_co *co);
-void weft_scope_leave_member(struct weft_co *co);
-__attribute__((noreturn)) void weft_sched_exit(struct weft_co *co);
-size_t weft_sched_stack_size(void);
 
 static _Atomic uint64_t next_id = 1;
 static struct weft_registry thread_reg = { .lock = WEFT_SPIN_INIT };
-
-/* sched.c */
-int weft_sched_nslots(void);
-weft_worker_t *weft_sched_slot(int i);
 
 #define ID_BLOCK 1024
 
@@ -203,8 +187,8 @@ void weft_co_exited(struct weft_co *co)
     while ((w = weft_waitq_pop(&co->joiners)))
         weft_waiter_wake(w, WEFT_WAKE_OK);
     weft_spin_unlock(&co->lock);
-    if (co->scope)
-        weft_scope_leave_member(co);
+    if (co->group)
+        co->group_ops->leave(co->group, co);
     weft_worker_t *self = weft_worker_current();
     if (co->reg != &thread_reg && co->reg != (self ? &self->reg : NULL)) {
         reg_exited_remote(co); /* its registry's owner unlinks and frees it */
@@ -232,7 +216,7 @@ void weft_co_abandon_all(void)
 }
 
 static int spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, int joinable, weft_co_t **out,
-                 struct weft_scope *scope)
+                 const weft_co_group_t *ops, void *group)
 {
     if (!fn)
         return WEFT_EINVAL;
@@ -275,8 +259,11 @@ static int spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, int jo
     co->tsan_fiber = weft_tsan_create();
     co->sp = weft_ctx_make(&co->stack, co_entry, co);
     reg_add(home, co);
-    if (scope)
-        weft_scope_join_member(scope, co);
+    if (group) {
+        co->group = group;
+        co->group_ops = ops;
+        ops->join(group, co);
+    }
     if (out)
         *out = co;
     weft_sched_start_co(co);
@@ -285,12 +272,13 @@ static int spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, int jo
 
 int weft_go(void *(*fn)(void *), void *arg)
 {
-    return spawn(NULL, fn, arg, 0, NULL, NULL);
+    return spawn(NULL, fn, arg, 0, NULL, NULL, NULL);
 }
 
-int weft_co_spawn_scoped(struct weft_scope *s, const weft_attr_t *attr, void *(*fn)(void *), void *arg)
+int weft_co_spawn_in(const weft_co_group_t *ops, void *group, const weft_attr_t *attr,
+                     void *(*fn)(void *), void *arg)
 {
-    return spawn(attr, fn, arg, 0, NULL, s);
+    return spawn(attr, fn, arg, 0, NULL, ops, group);
 }
 
 int weft_spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, weft_co_t **out)
@@ -298,7 +286,7 @@ int weft_spawn(const weft_attr_t *attr, void *(*fn)(void *), void *arg, weft_co_
     if (!out)
         return WEFT_EINVAL;
     *out = NULL;
-    return spawn(attr, fn, arg, 1, out, NULL);
+    return spawn(attr, fn, arg, 1, out, NULL, NULL);
 }
 
 static int join_until(weft_co_t *co, void **result, int64_t deadline)
@@ -410,65 +398,11 @@ int weft_sleep(int64_t ns)
     if (ns <= 0)
         return weft_yield();
     if (!weft_co_current()) {
-#if defined(_WIN32)
-        Sleep((DWORD)((ns + 999999) / 1000000));
-#else
-        struct timespec ts = { (time_t)(ns / 1000000000), (long)(ns % 1000000000) };
-        while (nanosleep(&ts, &ts) != 0) {}
-#endif
+        weft_os_sleep(ns);
         return WEFT_OK;
     }
     weft_waiter_t w;
     weft_waiter_init(&w, "sleep", NULL);
     int r = weft_waiter_park(&w, NULL, weft_now() + ns);
     return r == WEFT_ETIMEDOUT ? WEFT_OK : r;
-}
-
-int weft_sched_quiescent(uint64_t *activity);
-
-/* Go's "all goroutines are asleep": nothing runnable, no timer armed, and
- * nothing ran between two looks 50 ms apart (weft_run then checks that
- * main is still blocked: an ended main leaves the runtime quiescent too).
- * Like Go, a thread outside the runtime that might still send later is
- * not accounted for. */
-static int deadlocked(void)
-{
-    uint64_t a1, a2;
-    if (!weft_sched_quiescent(&a1))
-        return 0;
-    weft_sleep(50 * 1000000);
-    return weft_sched_quiescent(&a2) && a1 == a2;
-}
-
-int weft_run(void *(*main_fn)(void *), void *arg, void **result)
-{
-    if (!main_fn)
-        return WEFT_EINVAL;
-    if (weft_co_current())
-        return WEFT_EPERM; /* already inside the runtime: call main_fn directly */
-    weft_co_t *co;
-    weft_attr_t attr = { "main", 0 };
-    int rc = weft_spawn(&attr, main_fn, arg, &co);
-    if (rc != WEFT_OK)
-        return rc;
-    for (;;) {
-        rc = join_until(co, result, weft_now() + 100 * 1000000);
-        if (rc != WEFT_ETIMEDOUT)
-            break;
-        if (deadlocked()) {
-            /* quiescent may mean main has just ended (its timer fired as
-             * the join above gave up, and nothing ran after it): ask once
-             * more before calling it a deadlock (seen under qemu, where a
-             * 300 ms sleeping main ended inside the 50 ms look) */
-            rc = join_until(co, result, weft_now());
-            if (rc != WEFT_ETIMEDOUT)
-                break;
-            fprintf(stderr, "weft: all coroutines are asleep - deadlock!\n\n");
-            weft_dump(stderr);
-            rc = WEFT_EDEADLK;
-            break;
-        }
-    }
-    weft_co_release(co);
-    return rc;
 }

@@ -7,22 +7,20 @@
  * coroutine (sched.c) keeps its `blocked` waiter alive: it cannot resume
  * and leave the wait while pinned.
  */
+#include "chan.h"
 #include "runtime.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* co.c */
-void weft_co_foreach(void (*fn)(struct weft_co *co, void *arg), void *arg);
-long weft_co_live(void);
-/* sched.c */
-void weft_sched_counters(uint64_t *switches, uint64_t *steals, uint64_t *parks);
-int weft_sched_workers(void);
-uint64_t weft_sched_handoffs(void);
-/* chan.c */
-uint64_t weft_chan_live(void);
-/* jni_runtime.c */
-uint64_t weft_jni_sync_count(void);
+/* Counted for the binding that registers them (runtime.h).  Relaxed,
+ * like chan.c's live_chans: it orders nothing. */
+static _Atomic uint64_t java_sync;
+
+void weft_stats_java_sync(int delta)
+{
+    atomic_fetch_add_explicit(&java_sync, (uint64_t)(int64_t)delta, memory_order_relaxed);
+}
 
 static const char *state_name(int s)
 {
@@ -81,7 +79,7 @@ int weft_stats_sized(weft_stats_t *out, size_t size)
     s.workers = weft_sched_workers();
     s.handoffs = weft_sched_handoffs();
     s.channels = weft_chan_live();
-    s.java_sync = weft_jni_sync_count();
+    s.java_sync = atomic_load_explicit(&java_sync, memory_order_relaxed);
     /* the caller's weft_stats_t may be an older, shorter one */
     memcpy(out, &s, size < sizeof s ? size : sizeof s);
     return WEFT_OK;

@@ -93,18 +93,6 @@ struct weft_gen {
 #define WEFT_GEN_HOOKS 1
 #endif
 
-/* weft_ctx_switch returns its third argument on the other side; these
- * views of the same symbol let each side's tail call return the type its
- * caller expects, with no conversion that would prevent the sibling call
- * (the value is passed in rax / x0 unchanged). */
-int weft_ctx_switch_int(void **save, void *to, void *arg) __asm__(
-#if defined(__APPLE__)
-    "_weft_ctx_switch"
-#else
-    "weft_ctx_switch"
-#endif
-);
-
 static _Atomic uint64_t next_id = 1;
 
 weft_gen_t *weft_gen_current(void)

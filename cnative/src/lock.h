@@ -13,13 +13,7 @@
 
 #include <stdatomic.h>
 
-#if defined(_WIN32)
-#include <windows.h>
-#define weft_os_yield() SwitchToThread()
-#else
-#include <sched.h>
-#define weft_os_yield() sched_yield()
-#endif
+#include "os/os.h" /* weft_os_yield */
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define weft_cpu_relax() __builtin_ia32_pause()

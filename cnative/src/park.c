@@ -102,10 +102,3 @@ void weft_parker_unpark(struct weft_parker *p)
     pthread_cond_signal(&p->c);
     pthread_mutex_unlock(&p->m);
 }
-
-int64_t weft_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}

@@ -1,5 +1,6 @@
 /*
- * runtime.h - coroutines, workers and the M:N scheduler (internal).
+ * runtime.h - coroutines, workers and the M:N scheduler (internal), and
+ * the private interface between the core's files.
  *
  * A coroutine (weft_co) runs on a worker thread.  Every coroutine switch
  * goes through the worker's scheduler context (its thread stack): a
@@ -9,6 +10,22 @@
  * (return).  Doing these after the switch, not before, is what makes the
  * blocking protocol (wait.h) race-free: nobody can resume a coroutine
  * whose registers are still being saved.
+ *
+ * The kernel.  Five files call each other and form the core's one circle
+ * of calls: kernel = { sched, co, wait, timer, cls }.  The scheduler runs
+ * coroutines (sched.c) and ends them through their life cycle (co.c);
+ * parking and waking (wait.c) need both; timers (timer.c) are fired by
+ * the scheduler loop and wake waiters; coroutine-local storage (cls.c)
+ * is freed when a coroutine ends.  Everything else in cnative/src sits
+ * above the kernel (channels, select, the locks, scopes, weft_run, the
+ * dump) or below it (stacks, the switch, os/), and calls only downwards;
+ * what a layer above must reach back into the core with, it registers
+ * (a coroutine group's join and leave, wait.h's hand-back hook).
+ * ci/structure-check.py checks this line against the objects' symbols.
+ *
+ * Every function one file of the core calls in another is declared in a
+ * header: here (the kernel and the services around it), or the header
+ * named for its file (chan.h, sync.h, wait.h, stack.h, fault.h, os/os.h).
  */
 #ifndef WEFT_RUNTIME_H
 #define WEFT_RUNTIME_H
@@ -54,8 +71,9 @@ struct weft_co {
     void *(*fn)(void *);
     void *arg;
     void *result;
-    struct weft_scope *scope;      /* set when spawned in a scope */
-    struct weft_co *scope_next, *scope_prev;
+    void *group;                   /* set when spawned in a group (a scope) */
+    const struct weft_co_group *group_ops;
+    struct weft_co *scope_next, *scope_prev; /* the group's links, its owner's to use */
     struct weft_co *all_next, *all_prev; /* the registry, for weft_dump / shutdown */
     struct weft_registry *reg;     /* which registry list it is on */
     int joinable;                  /* has a handle: refs is shared with weft_co_release */
@@ -197,6 +215,65 @@ void weft_timer_disarm(weft_waiter_t *w);
 /* Fires every expired timer of `wk` (called by its scheduler loop). */
 void weft_timers_run(weft_worker_t *wk, int64_t now);
 void weft_timers_free(weft_worker_t *wk);
+
+/* ---- the coroutine life cycle (co.c) ------------------------------------- */
+
+/* A set a coroutine belongs to from its spawn until its body returns
+ * (scope.c's scopes): join runs before the coroutine first runs, leave
+ * after its body returned (on the worker, after its final switch-out).
+ * The set's owner supplies both, so co.c never calls the layer above. */
+typedef struct weft_co_group {
+    void (*join)(void *group, struct weft_co *co);
+    void (*leave)(void *group, struct weft_co *co);
+} weft_co_group_t;
+
+/* weft_go into a group (ops, group: see above). */
+int weft_co_spawn_in(const weft_co_group_t *ops, void *group, const weft_attr_t *attr,
+                     void *(*fn)(void *), void *arg);
+/* Worker side, after the body's final switch-out (sched.c, POST_EXIT). */
+void weft_co_exited(struct weft_co *co);
+/* Frees the records of w's coroutines that ended on other workers. */
+void weft_co_collect(weft_worker_t *w);
+/* Shutdown: nothing runs any more; frees every coroutine left. */
+void weft_co_abandon_all(void);
+/* Live coroutines, and a walk over them under their registries' locks
+ * (weft_dump). */
+long weft_co_live(void);
+void weft_co_foreach(void (*fn)(struct weft_co *co, void *arg), void *arg);
+
+/* ---- the scheduler (sched.c) ---------------------------------------------- */
+
+/* Makes a new coroutine runnable for the first time. */
+void weft_sched_start_co(struct weft_co *co);
+/* The coroutine's body returned: switches away for good (POST_EXIT). */
+__attribute__((noreturn)) void weft_sched_exit(struct weft_co *co);
+/* The default coroutine stack size (weft_config_t, page-rounded). */
+size_t weft_sched_stack_size(void);
+/* Worker slots in use (configured workers, then spares), and slot i. */
+int weft_sched_nslots(void);
+weft_worker_t *weft_sched_slot(int i);
+/* Configured workers. */
+int weft_sched_workers(void);
+/* 1 if nothing is runnable and no timer is armed; *activity is a number
+ * that changes whenever anything runs (weft_run's deadlock check). */
+int weft_sched_quiescent(uint64_t *activity);
+/* Sums of the workers' counters (weft_stats). */
+void weft_sched_counters(uint64_t *switches, uint64_t *steals, uint64_t *parks);
+uint64_t weft_sched_handoffs(void);
+
+/* ---- coroutine-local storage (cls.c) -------------------------------------- */
+
+/* Keys created so far: a new coroutine clears that many slots. */
+unsigned weft_cls_nkeys(void);
+/* Runs the destructors of co's non-NULL values (its body returned). */
+void weft_cls_run_dtors(struct weft_co *co);
+
+/* ---- services for a binding (dump.c) -------------------------------------- */
+
+/* A binding's count of the sync objects it allocated for its users (the
+ * JNI glue's mutexes, locks, semaphores...): weft_stats' java_sync.
+ * delta +1 per object made, -1 per object freed. */
+void weft_stats_java_sync(int delta);
 
 /* Thread parker (park.c): one per plain thread that blocks in Weft, and
  * one per worker for idling. */

@@ -49,7 +49,7 @@
  * looks for an idle worker to wake.  Both use sequentially consistent
  * operations, so at least one of them sees the other.
  */
-#include "aligned.h"
+#include "os/os.h"
 #include "runtime.h"
 #include "sanitize.h"
 #include "stack.h"
@@ -58,12 +58,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(_WIN32)
-#include <windows.h>
-#else
-#include <time.h>
-#include <unistd.h>
-#endif
 
 enum { POST_NONE, POST_YIELD, POST_PARK, POST_EXIT };
 
@@ -82,10 +76,6 @@ enum { POST_NONE, POST_YIELD, POST_PARK, POST_EXIT };
  * 3 us, 15-16 at 20-50 us, as at one worker; W3u and W2 at p2 not worse
  * at 50 us). */
 #define RUNNEXT_GRACE_NS 50000
-
-/* co.c */
-void weft_co_exited(struct weft_co *co);
-void weft_co_abandon_all(void);
 
 #define WEFT_MAX_SPARES 32
 #define MONITOR_TICK_NS (5 * 1000000LL)       /* while anything runs */
@@ -249,20 +239,6 @@ static struct weft_co *runq_get(weft_worker_t *w)
     }
 }
 
-/* Sleeps about ns (at least; Linux adds its timer slack, ~50 us). */
-static void nap(int64_t ns)
-{
-#if defined(_WIN32)
-    /* Sleep() has a millisecond granularity at best: yield instead */
-    int64_t until = weft_now() + ns;
-    while (weft_now() < until)
-        weft_os_yield();
-#else
-    struct timespec ts = { 0, (long)ns };
-    nanosleep(&ts, NULL);
-#endif
-}
-
 /* Moves up to half of victim's ring into w's (w's ring is empty: only
  * its owner, the caller, pushes).  Returns one of them to run. */
 static struct weft_co *runq_steal(weft_worker_t *w, weft_worker_t *victim)
@@ -290,7 +266,7 @@ static struct weft_co *runq_steal(weft_worker_t *w, weft_worker_t *victim)
                  * 226 ns against 123 at p1.) */
                 if (!atomic_load_explicit(&victim->idle, memory_order_relaxed)) {
                     uint64_t sw = atomic_load_explicit(&victim->switches, memory_order_relaxed);
-                    nap(RUNNEXT_GRACE_NS);
+                    weft_os_nap(RUNNEXT_GRACE_NS);
                     if (atomic_load_explicit(&victim->switches, memory_order_relaxed) != sw)
                         return NULL;
                 }
@@ -719,7 +695,6 @@ static struct weft_co *spin_for_work(weft_worker_t *w)
     return co;
 }
 
-void weft_co_collect(weft_worker_t *w); /* co.c */
 
 static void idle(weft_worker_t *w)
 {
@@ -978,18 +953,6 @@ uint64_t weft_sched_handoffs(void)
 
 /* ---- start / stop ------------------------------------------------------- */
 
-static int cpu_count(void)
-{
-#if defined(_WIN32)
-    SYSTEM_INFO si;
-    GetSystemInfo(&si);
-    return (int)si.dwNumberOfProcessors;
-#else
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-#endif
-}
-
 static size_t env_size(const char *name, size_t dflt)
 {
     const char *v = getenv(name);
@@ -1022,7 +985,7 @@ static int start_locked(const weft_config_t *cfg)
 {
     int n = cfg && cfg->workers ? cfg->workers : (int)env_size("WEFT_WORKERS", 0);
     if (n <= 0)
-        n = cpu_count();
+        n = weft_os_cpu_count();
     if (n > 1024 || (cfg && cfg->workers < 0))
         return WEFT_EINVAL;
     size_t ss = cfg && cfg->stack_size ? cfg->stack_size : env_size("WEFT_STACK_SIZE", WEFT_STACK_DEFAULT);

@@ -5,8 +5,10 @@
  * State, under the scope's spinlock: the member list (intrusive, through
  * the coroutines' scope links), their count, the waiters of
  * weft_scope_wait, and the cancelled flag.  Lock order: scope, then a
- * member's own lock (weft_cancel); a member leaving (co.c, after its final
- * switch-out) takes the scope lock alone, so there is no cycle.
+ * member's own lock (weft_cancel); a member leaving (co.c calls `leave`
+ * after its final switch-out) takes the scope lock alone, so there is no
+ * cycle.  A scope is a coroutine group (runtime.h): co.c calls back into
+ * it through scope_group, never by name.
  *
  * A member record stays valid while it is on the list: it leaves the list
  * before co.c drops the body's reference.
@@ -26,33 +28,16 @@ struct weft_scope {
 _Static_assert(sizeof(struct weft_scope) <= sizeof(weft_scope_t), "weft_scope_t too small");
 _Static_assert(_Alignof(struct weft_scope) <= _Alignof(weft_scope_t), "weft_scope_t misaligned");
 
-int weft_co_spawn_scoped(struct weft_scope *s, const weft_attr_t *attr, void *(*fn)(void *), void *arg);
-
 static struct weft_scope *impl(weft_scope_t *s)
 {
     return (struct weft_scope *)(void *)s;
 }
 
-int weft_scope_init(weft_scope_t *s)
-{
-    if (!s)
-        return WEFT_EINVAL;
-    memset(s, 0, sizeof *s);
-    return WEFT_OK;
-}
-
-int weft_scope_spawn(weft_scope_t *s, const weft_attr_t *attr, void *(*fn)(void *), void *arg)
-{
-    if (!s || !fn)
-        return WEFT_EINVAL;
-    return weft_co_spawn_scoped(impl(s), attr, fn, arg);
-}
-
 /* co.c: a new member, before it is made runnable. */
-void weft_scope_join_member(struct weft_scope *s, struct weft_co *co)
+static void member_join(void *group, struct weft_co *co)
 {
+    struct weft_scope *s = group;
     weft_spin_lock(&s->lock);
-    co->scope = s;
     co->scope_prev = NULL;
     co->scope_next = s->members;
     if (s->members)
@@ -65,9 +50,9 @@ void weft_scope_join_member(struct weft_scope *s, struct weft_co *co)
 }
 
 /* co.c: a member's body returned. */
-void weft_scope_leave_member(struct weft_co *co)
+static void member_leave(void *group, struct weft_co *co)
 {
-    struct weft_scope *s = co->scope;
+    struct weft_scope *s = group;
     weft_spin_lock(&s->lock);
     if (co->scope_prev)
         co->scope_prev->scope_next = co->scope_next;
@@ -81,6 +66,23 @@ void weft_scope_leave_member(struct weft_co *co)
             weft_waiter_wake(w, WEFT_WAKE_OK);
     }
     weft_spin_unlock(&s->lock);
+}
+
+static const weft_co_group_t scope_group = { member_join, member_leave };
+
+int weft_scope_init(weft_scope_t *s)
+{
+    if (!s)
+        return WEFT_EINVAL;
+    memset(s, 0, sizeof *s);
+    return WEFT_OK;
+}
+
+int weft_scope_spawn(weft_scope_t *s, const weft_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+    if (!s || !fn)
+        return WEFT_EINVAL;
+    return weft_co_spawn_in(&scope_group, impl(s), attr, fn, arg);
 }
 
 int weft_scope_cancel(weft_scope_t *scope)

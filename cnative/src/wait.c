@@ -40,6 +40,13 @@ void weft_waiter_init(weft_waiter_t *w, const char *what, void *obj)
     w->parker = w->co ? NULL : weft_parker_self();
 }
 
+_Atomic(weft_hand_back_fn) weft_hand_back;
+
+void weft_waiter_set_hand_back(weft_hand_back_fn fn)
+{
+    atomic_store_explicit(&weft_hand_back, fn, memory_order_relaxed);
+}
+
 void weft_waiter_init_external(weft_waiter_t *w, const char *what, void *obj,
                                void (*notify)(weft_waiter_t *w, int reason), void *token)
 {

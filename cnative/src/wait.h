@@ -142,11 +142,17 @@ void weft_waiter_init(weft_waiter_t *w, const char *what, void *obj);
  * (a timeout or an interrupt on the Java side). */
 void weft_waiter_init_external(weft_waiter_t *w, const char *what, void *obj,
                                void (*notify)(weft_waiter_t *w, int reason), void *token);
-/* ext.c: if the caller is a Java thread inside a bracketed call (ext.h,
- * delivery) and no token is on its way back to it yet, token becomes the
- * one it gets back, and 1; else 0.  For a waker that completes an
- * external party's wait without touching its waiter (chan.h, the seat). */
-int weft_ext_hand_direct(int64_t token);
+/* The hand-back hook: for a waker that completes an external party's
+ * wait without touching its waiter (chan.h, the seat).  The layer that
+ * owns external waiters (the JNI glue, cnative/jni/ext.c) registers it
+ * before its first *_ext call; the core never names that layer.  The
+ * hook returns 1 if the caller is such a party, able to take `token`
+ * back as its own call's result (and none is on its way back to it
+ * yet), else 0.  Registering again replaces it; there is one owner. */
+typedef int (*weft_hand_back_fn)(int64_t token);
+void weft_waiter_set_hand_back(weft_hand_back_fn fn);
+/* the registered hook, NULL until then (wait.c) */
+extern _Atomic(weft_hand_back_fn) weft_hand_back;
 /* Above every select case index (at most 4096 cases) and below
  * WEFT_JNI_SELECT_CLOSED: a select that fires case 3 at once must not
  * read as "parked". */

@@ -77,4 +77,16 @@ void *weft_ctx_switch(void **save, void *to, void *arg);
  * `ret` and are one function. */
 void *weft_ctx_switch_ret(void **save, void *to, void *arg);
 
+/* weft_ctx_switch returns its third argument on the other side; this
+ * view of the same symbol lets a side's tail call return the int its
+ * caller expects (gen.c), with no conversion that would prevent the
+ * sibling call (the value is passed in rax / x0 unchanged).  The asm
+ * name carries the object format's prefix for C symbols, which the
+ * compiler knows as __USER_LABEL_PREFIX__: "_" on Mach-O, none on ELF
+ * and on x86_64 PE. */
+#define WEFT_CTX_STR_(x) #x
+#define WEFT_CTX_STR(x) WEFT_CTX_STR_(x)
+int weft_ctx_switch_int(void **save, void *to, void *arg) __asm__(
+    WEFT_CTX_STR(__USER_LABEL_PREFIX__) "weft_ctx_switch");
+
 #endif /* WEFT_CTX_H */

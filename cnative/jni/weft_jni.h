@@ -18,8 +18,9 @@
  *   - nothing here blocks: every call returns after a bounded amount of C
  *     work, so it is safe from a virtual thread (no pinning beyond the call).
  *
- * The functions are implemented in cnative/src/jni_api.c, compiled into
- * libweft and linked statically into the JNI library.
+ * The functions are implemented in cnative/jni (jni_api.c, jni_runtime.c),
+ * compiled into libweftjni.a and linked statically into the JNI library
+ * only.  libweft, the C library, holds none of them.
  */
 #ifndef WEFT_JNI_H
 #define WEFT_JNI_H
@@ -29,17 +30,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Exported by no library: the shim is no part of libweft's C API.  libweft
- * is built with hidden visibility, so without an attribute these names
- * stay out of the dynamic symbol tables of libweft.so, libweft.dylib and
- * weft.dll, and C programs linking them see weft.h's API alone
- * (ci/install-check.sh checks).  The JNI library gets them from libweft.a,
- * whose hidden symbols still link within the one library being built, and
- * exports only its Java_* entry points and weft.h's functions (these stay
- * hidden there too).  The macro remains as the one name JavaCPP's parser
- * is told to skip (WeftPresets). */
-#define WEFT_JNI_EXPORT
 
 /* Bumped whenever a signature or meaning below changes incompatibly; the
  * Java layer refuses to run against a native library with another value. */
@@ -66,22 +56,22 @@ extern "C" {
 /* ---- library identity --------------------------------------------------- */
 
 /* WEFT_JNI_ABI_VERSION of the compiled library. */
-WEFT_JNI_EXPORT int weft_jni_abi_version(void);
+int weft_jni_abi_version(void);
 
 /* weft_version(): "MAJOR.MINOR.PATCH" of the linked core.  Static string. */
-WEFT_JNI_EXPORT const char *weft_jni_version(void);
+const char *weft_jni_version(void);
 
 /* The core's version macros, as one number MAJOR*10000 + MINOR*100 + PATCH,
  * taken from weft.h at compile time (lets tests compare the string above
  * with the header the library was built from). */
-WEFT_JNI_EXPORT int weft_jni_header_version(void);
+int weft_jni_header_version(void);
 
 /* weft_strerror(code): a static, never-NULL description. */
-WEFT_JNI_EXPORT const char *weft_jni_strerror(int code);
+const char *weft_jni_strerror(int code);
 
 /* The macro name of a status code ("WEFT_EINVAL", "WEFT_OK", ...), or
  * "WEFT_E?" for a code this library does not know.  Static string. */
-WEFT_JNI_EXPORT const char *weft_jni_errname(int code);
+const char *weft_jni_errname(int code);
 
 /* ---- native sequences: C code running inside a Weft generator -----------
  *
@@ -105,27 +95,27 @@ WEFT_JNI_EXPORT const char *weft_jni_errname(int code);
  * needs if more).  Returns a handle (> 0) or WEFT_JNI_EINVAL (unknown kind,
  * count or stack_bytes out of range) or WEFT_JNI_ENOMEM.  Nothing runs
  * until the first seq_next. */
-WEFT_JNI_EXPORT int64_t weft_jni_seq_open(int kind, int64_t count, int64_t stack_bytes);
+int64_t weft_jni_seq_open(int kind, int64_t count, int64_t stack_bytes);
 
 /* Runs the sequence to its next value: WEFT_JNI_OK and *out = the value,
  * or WEFT_JNI_DONE (and *out untouched) once it is finished (again on
  * every later call), or a negative code (WEFT_JNI_EINVAL for a bad handle
  * or out NULL, WEFT_JNI_EBUSY for a concurrent call). */
-WEFT_JNI_EXPORT int weft_jni_seq_next(int64_t h, int64_t *out);
+int weft_jni_seq_next(int64_t h, int64_t *out);
 
 /* The generator's id (unique per process, from 1) and usable stack size in
  * bytes; 0 for a bad handle. */
-WEFT_JNI_EXPORT int64_t weft_jni_seq_id(int64_t h);
-WEFT_JNI_EXPORT int64_t weft_jni_seq_stack_size(int64_t h);
+int64_t weft_jni_seq_id(int64_t h);
+int64_t weft_jni_seq_stack_size(int64_t h);
 
 /* Frees the sequence and its generator (an unfinished generator is
  * finished first, see weft_gen_free).  WEFT_JNI_OK, or WEFT_JNI_EBUSY when
  * another thread is inside seq_next (nothing is freed then), or
  * WEFT_JNI_EINVAL for a bad handle.  h is invalid after WEFT_JNI_OK. */
-WEFT_JNI_EXPORT int weft_jni_seq_close(int64_t h);
+int weft_jni_seq_close(int64_t h);
 
 /* Sequences opened and not yet closed, process-wide (diagnostics, tests). */
-WEFT_JNI_EXPORT int64_t weft_jni_seq_live(void);
+int64_t weft_jni_seq_live(void);
 
 /* ---- the runtime, for Java threads -----------------------------------------
  *
@@ -155,33 +145,33 @@ WEFT_JNI_EXPORT int64_t weft_jni_seq_live(void);
 
 /* The runtime: started with `workers` worker threads (0: one per core) if
  * it is not running yet, else nothing.  WEFT_JNI_OK or an error. */
-WEFT_JNI_EXPORT int weft_jni_runtime_start(int workers);
+int weft_jni_runtime_start(int workers);
 /* weft_now(): monotonic nanoseconds. */
-WEFT_JNI_EXPORT int64_t weft_jni_now(void);
+int64_t weft_jni_now(void);
 /* Live native objects, process-wide (diagnostics, tests): weft_stats'
  * `channels` (every weft_chan_t made and not yet freed, by Java or C) and
  * `java_sync` (mutexes, rwlocks, semaphores, conditions and WaitGroups
  * made by the *_new calls below and not yet freed). */
-WEFT_JNI_EXPORT int64_t weft_jni_chan_live(void);
-WEFT_JNI_EXPORT int64_t weft_jni_sync_live(void);
+int64_t weft_jni_chan_live(void);
+int64_t weft_jni_sync_live(void);
 
 /* An op record with room for a channel element of elem_bytes and a
  * select of max_cases cases.  Handle, or WEFT_JNI_ENOMEM/EINVAL. */
-WEFT_JNI_EXPORT int64_t weft_jni_op_new(int64_t elem_bytes, int max_cases);
+int64_t weft_jni_op_new(int64_t elem_bytes, int max_cases);
 /* WEFT_JNI_EBUSY while an operation is queued on it.  handed: 1 if the
  * last operation's outcome came by hand (WEFT_JNI_HANDED, below). */
-WEFT_JNI_EXPORT int weft_jni_op_free(int64_t op, int handed);
+int weft_jni_op_free(int64_t op, int handed);
 /* After a recv (at once, or once woken): the 8-byte element received. */
-WEFT_JNI_EXPORT int64_t weft_jni_op_value(int64_t op);
+int64_t weft_jni_op_value(int64_t op);
 /* After a select: the value of case i (received, or sent). */
-WEFT_JNI_EXPORT int64_t weft_jni_op_case_value(int64_t op, int i);
+int64_t weft_jni_op_case_value(int64_t op, int i);
 /* Copies n bytes of the element (record channels) out of / into op. */
-WEFT_JNI_EXPORT int weft_jni_op_get_bytes(int64_t op, signed char *out, int n);
-WEFT_JNI_EXPORT int weft_jni_op_set_bytes(int64_t op, const signed char *in, int n);
+int weft_jni_op_get_bytes(int64_t op, signed char *out, int n);
+int weft_jni_op_set_bytes(int64_t op, const signed char *in, int n);
 /* Gives up a queued operation: reason WEFT_JNI_ETIMEDOUT or
  * WEFT_JNI_ECANCELED.  1: done, op_result now reports `reason`; 0: it had
  * completed meanwhile (its token is on its way or was delivered). */
-WEFT_JNI_EXPORT int weft_jni_op_abort(int64_t op, int reason);
+int weft_jni_op_abort(int64_t op, int reason);
 /* The outcome once settled, packed (it may wake another thread): status
  * WEFT_JNI_OK, WEFT_JNI_ECLOSED, the abort's reason; a select's fired
  * case index, plus WEFT_JNI_SELECT_CLOSED if that receive saw the channel
@@ -189,24 +179,24 @@ WEFT_JNI_EXPORT int weft_jni_op_abort(int64_t op, int reason);
  * was woken to try again (a mutex released to compete for, a buffered
  * channel that gained a value or room, for a send, receive or select),
  * lost, and is queued again: wait for the next token, then ask again. */
-WEFT_JNI_EXPORT int64_t weft_jni_op_result(int64_t op);
+int64_t weft_jni_op_result(int64_t op);
 #define WEFT_JNI_SELECT_CLOSED 0x4000
 
 /* Channels.  elem_size 8 carries a Java long (or a Java object's slot
  * number); other sizes carry byte records.  Handle or negative code. */
-WEFT_JNI_EXPORT int64_t weft_jni_chan_make(int64_t elem_size, int64_t cap);
-WEFT_JNI_EXPORT int weft_jni_chan_retain(int64_t ch);
-WEFT_JNI_EXPORT int weft_jni_chan_release(int64_t ch);
+int64_t weft_jni_chan_make(int64_t elem_size, int64_t cap);
+int weft_jni_chan_retain(int64_t ch);
+int weft_jni_chan_release(int64_t ch);
 /* packed (a close wakes every waiter: the first token comes back) */
-WEFT_JNI_EXPORT int64_t weft_jni_chan_close(int64_t ch);
-WEFT_JNI_EXPORT int64_t weft_jni_chan_len(int64_t ch);
-WEFT_JNI_EXPORT int64_t weft_jni_chan_cap(int64_t ch);
-WEFT_JNI_EXPORT int64_t weft_jni_chan_elem_size(int64_t ch);
-WEFT_JNI_EXPORT int weft_jni_chan_is_closed(int64_t ch);
+int64_t weft_jni_chan_close(int64_t ch);
+int64_t weft_jni_chan_len(int64_t ch);
+int64_t weft_jni_chan_cap(int64_t ch);
+int64_t weft_jni_chan_elem_size(int64_t ch);
+int weft_jni_chan_is_closed(int64_t ch);
 /* Parties queued on ch's send (dir 1, WEFT_SEND) or receive (2, WEFT_RECV)
  * queue, select cases included: for tests that must wait until another
  * thread has blocked, instead of sleeping and hoping. */
-WEFT_JNI_EXPORT int64_t weft_jni_chan_queued(int64_t ch, int dir);
+int64_t weft_jni_chan_queued(int64_t ch, int dir);
 /* Send value (8-byte channels; record channels: the bytes set with
  * op_set_bytes, value ignored) / receive into op.  may_block 0: try only
  * (WEFT_JNI_EAGAIN), 1: may wait; | WEFT_JNI_HAND if the caller hands
@@ -219,8 +209,8 @@ WEFT_JNI_EXPORT int64_t weft_jni_chan_queued(int64_t ch, int dir);
  * op passes its token | WEFT_JNI_HANDED (or op_free handed = 1). */
 #define WEFT_JNI_HAND 2
 #define WEFT_JNI_HANDED (1LL << 32)
-WEFT_JNI_EXPORT int64_t weft_jni_chan_send(int64_t op, int64_t ch, int64_t value, int may_block, int64_t token);
-WEFT_JNI_EXPORT int64_t weft_jni_chan_recv(int64_t op, int64_t ch, int may_block, int64_t token);
+int64_t weft_jni_chan_send(int64_t op, int64_t ch, int64_t value, int may_block, int64_t token);
+int64_t weft_jni_chan_recv(int64_t op, int64_t ch, int may_block, int64_t token);
 /* Select over n cases (channels of 8-byte elements).  args is the
  * address of one block the caller keeps for its cases: n int64 channel
  * handles, then n int64 values (sent by send cases), then n int32
@@ -236,7 +226,7 @@ WEFT_JNI_EXPORT int64_t weft_jni_chan_recv(int64_t op, int64_t ch, int may_block
  * leaves the value it received in its value slot of args, where the
  * caller reads it without another call (weft_jni_op_case_value has it
  * too, as after a wait). */
-WEFT_JNI_EXPORT int64_t weft_jni_select(int64_t op, int n, int64_t args, int dflt, int64_t token);
+int64_t weft_jni_select(int64_t op, int n, int64_t args, int dflt, int64_t token);
 
 /* Locks and friends: *_new returns a handle; *_free ESTATE if in use.
  * A mutex handle is the address of its state word (a 32-bit int of bits:
@@ -245,47 +235,47 @@ WEFT_JNI_EXPORT int64_t weft_jni_select(int64_t op, int n, int64_t args, int dfl
  * when bits 1 and 8 are clear, and release it with a CAS clearing bit 1
  * when bit 8 is clear and bit 2 is clear or bit 4 set (dev.weft.LockWord);
  * anything else goes through these calls. */
-WEFT_JNI_EXPORT int64_t weft_jni_mutex_new(void);
-WEFT_JNI_EXPORT int weft_jni_mutex_free(int64_t m);
-WEFT_JNI_EXPORT int weft_jni_mutex_trylock(int64_t m);
-WEFT_JNI_EXPORT int64_t weft_jni_mutex_lock(int64_t op, int64_t m, int64_t token);   /* packed */
-WEFT_JNI_EXPORT int64_t weft_jni_mutex_unlock(int64_t m);                             /* packed */
-WEFT_JNI_EXPORT int64_t weft_jni_rwlock_new(void);
-WEFT_JNI_EXPORT int weft_jni_rwlock_free(int64_t rw);
-WEFT_JNI_EXPORT int weft_jni_rwlock_trylock(int64_t rw, int write);
-WEFT_JNI_EXPORT int64_t weft_jni_rwlock_lock(int64_t op, int64_t rw, int write, int64_t token); /* packed */
-WEFT_JNI_EXPORT int64_t weft_jni_rwlock_unlock(int64_t rw, int write);               /* packed */
-WEFT_JNI_EXPORT int64_t weft_jni_sem_new(int64_t permits);
-WEFT_JNI_EXPORT int weft_jni_sem_free(int64_t s);
-WEFT_JNI_EXPORT int weft_jni_sem_try_acquire(int64_t s);
-WEFT_JNI_EXPORT int64_t weft_jni_sem_acquire(int64_t op, int64_t s, int64_t token);  /* packed */
-WEFT_JNI_EXPORT int64_t weft_jni_sem_release(int64_t s);                              /* packed */
-WEFT_JNI_EXPORT int64_t weft_jni_sem_value(int64_t s);
-WEFT_JNI_EXPORT int64_t weft_jni_cond_new(void);
-WEFT_JNI_EXPORT int weft_jni_cond_free(int64_t c);
+int64_t weft_jni_mutex_new(void);
+int weft_jni_mutex_free(int64_t m);
+int weft_jni_mutex_trylock(int64_t m);
+int64_t weft_jni_mutex_lock(int64_t op, int64_t m, int64_t token);   /* packed */
+int64_t weft_jni_mutex_unlock(int64_t m);                             /* packed */
+int64_t weft_jni_rwlock_new(void);
+int weft_jni_rwlock_free(int64_t rw);
+int weft_jni_rwlock_trylock(int64_t rw, int write);
+int64_t weft_jni_rwlock_lock(int64_t op, int64_t rw, int write, int64_t token); /* packed */
+int64_t weft_jni_rwlock_unlock(int64_t rw, int write);               /* packed */
+int64_t weft_jni_sem_new(int64_t permits);
+int weft_jni_sem_free(int64_t s);
+int weft_jni_sem_try_acquire(int64_t s);
+int64_t weft_jni_sem_acquire(int64_t op, int64_t s, int64_t token);  /* packed */
+int64_t weft_jni_sem_release(int64_t s);                              /* packed */
+int64_t weft_jni_sem_value(int64_t s);
+int64_t weft_jni_cond_new(void);
+int weft_jni_cond_free(int64_t c);
 /* m: a mutex handle the caller holds; PARKED means m was released */
-WEFT_JNI_EXPORT int64_t weft_jni_cond_wait(int64_t op, int64_t c, int64_t m, int64_t token); /* packed */
-WEFT_JNI_EXPORT int64_t weft_jni_cond_signal(int64_t c, int all);                    /* packed */
-WEFT_JNI_EXPORT int64_t weft_jni_wg_new(void);
-WEFT_JNI_EXPORT int weft_jni_wg_free(int64_t wg);
-WEFT_JNI_EXPORT int64_t weft_jni_wg_add(int64_t wg, int64_t delta);                   /* packed */
-WEFT_JNI_EXPORT int64_t weft_jni_wg_count(int64_t wg);
-WEFT_JNI_EXPORT int64_t weft_jni_wg_wait(int64_t op, int64_t wg, int64_t token);     /* packed */
+int64_t weft_jni_cond_wait(int64_t op, int64_t c, int64_t m, int64_t token); /* packed */
+int64_t weft_jni_cond_signal(int64_t c, int all);                    /* packed */
+int64_t weft_jni_wg_new(void);
+int weft_jni_wg_free(int64_t wg);
+int64_t weft_jni_wg_add(int64_t wg, int64_t delta);                   /* packed */
+int64_t weft_jni_wg_count(int64_t wg);
+int64_t weft_jni_wg_wait(int64_t op, int64_t wg, int64_t token);     /* packed */
 
 /* The wake queue: blocks the calling (platform) thread until tokens are
  * queued or timeout_ns passes (-1: no limit) or wake_interrupt; stores
  * up to max tokens in out and returns how many. */
-WEFT_JNI_EXPORT int weft_jni_wake_wait(int64_t *out, int max, int64_t timeout_ns);
-WEFT_JNI_EXPORT void weft_jni_wake_interrupt(void);
+int weft_jni_wake_wait(int64_t *out, int max, int64_t timeout_ns);
+void weft_jni_wake_interrupt(void);
 
 /* Native coroutines started from Java: fn is the address of a C function
  * void *fn(void *arg) (from weft_jni_dlsym, say), run detached by
  * weft_go.  WEFT_JNI_OK or an error. */
-WEFT_JNI_EXPORT int weft_jni_go(int64_t fn, int64_t arg);
+int weft_jni_go(int64_t fn, int64_t arg);
 /* The address of `symbol` in the shared library at `path` (loaded, and
  * kept loaded), or 0 with the reason in weft_jni_dlerror(). */
-WEFT_JNI_EXPORT int64_t weft_jni_dlsym(const char *path, const char *symbol);
-WEFT_JNI_EXPORT const char *weft_jni_dlerror(void);
+int64_t weft_jni_dlsym(const char *path, const char *symbol);
+const char *weft_jni_dlerror(void);
 
 /* ---- test support (not for applications) -------------------------------- */
 
@@ -295,7 +285,7 @@ WEFT_JNI_EXPORT const char *weft_jni_dlerror(void);
  *     weft: stack overflow in coroutine "overflow-test" (#ID, stack 64 KiB)
  * on stderr and the process aborts.  Returns (a negative code) only if the
  * generator could not be created or the overflow went unnoticed. */
-WEFT_JNI_EXPORT int weft_jni_overflow_for_test(int64_t stack_bytes);
+int weft_jni_overflow_for_test(int64_t stack_bytes);
 
 /* TEST ONLY.  1 if the process's current SIGSEGV handler is code of the
  * library this function is in (i.e. Weft's overflow handler, installed the
@@ -303,14 +293,14 @@ WEFT_JNI_EXPORT int weft_jni_overflow_for_test(int64_t stack_bytes);
  * JVM's, before that), -1 where this cannot be told (no sigaction/dladdr,
  * e.g. Windows).  Lets the fault-chaining tests check that they test what
  * they claim: faults taken while Weft's handler is the installed one. */
-WEFT_JNI_EXPORT int weft_jni_segv_handler_is_weft(void);
+int weft_jni_segv_handler_is_weft(void);
 
 /* TEST ONLY.  A C coroutine body for weft_jni_go: sends 1, 2, ..., n on
  * the 8-byte channel ch (a reference the caller retained for it), closes
  * it, releases the reference.  The arg for weft_jni_go comes from
  * weft_jni_test_producer_arg(ch, n) (0 if out of memory). */
-WEFT_JNI_EXPORT int64_t weft_jni_test_producer_fn(void);
-WEFT_JNI_EXPORT int64_t weft_jni_test_producer_arg(int64_t ch, int64_t n);
+int64_t weft_jni_test_producer_fn(void);
+int64_t weft_jni_test_producer_arg(int64_t ch, int64_t n);
 
 /* TEST ONLY.  More C coroutine bodies for weft_jni_go, for the tests of
  * Java and C sharing channels (InteropTest).  Each but record_producer
@@ -333,17 +323,17 @@ WEFT_JNI_EXPORT int64_t weft_jni_test_producer_arg(int64_t ch, int64_t n);
  * echo: receives int64 values v from ch until it is closed and drained,
  *   sends 2 * v + 1 (wrapping) on out for each; closes out at the end (or
  *   when out turns out to be closed already). */
-WEFT_JNI_EXPORT int64_t weft_jni_test_chans_arg(int64_t ch, int64_t out);
-WEFT_JNI_EXPORT int64_t weft_jni_test_consumer_fn(void);
-WEFT_JNI_EXPORT int64_t weft_jni_test_record_producer_fn(void);
-WEFT_JNI_EXPORT int64_t weft_jni_test_record_consumer_fn(void);
-WEFT_JNI_EXPORT int64_t weft_jni_test_echo_fn(void);
+int64_t weft_jni_test_chans_arg(int64_t ch, int64_t out);
+int64_t weft_jni_test_consumer_fn(void);
+int64_t weft_jni_test_record_producer_fn(void);
+int64_t weft_jni_test_record_consumer_fn(void);
+int64_t weft_jni_test_echo_fn(void);
 
 /* TEST ONLY.  A test record: three int64 in native byte order, index,
  * index * index (wrapping), and weft_jni_test_record_check(index, square)
  * (a hash of both, one formula for the C hooks and the Java tests). */
 #define WEFT_JNI_TEST_RECORD_BYTES 24
-WEFT_JNI_EXPORT int64_t weft_jni_test_record_check(int64_t index, int64_t square);
+int64_t weft_jni_test_record_check(int64_t index, int64_t square);
 
 #ifdef __cplusplus
 }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aligned.h"
+#include "os/os.h"
 #include "fault.h"
 
 enum { EXT_IDLE, EXT_CHAN_SEND, EXT_CHAN_RECV, EXT_SELECT, EXT_MUTEX, EXT_RWLOCK, EXT_SEM,
@@ -117,7 +117,10 @@ static void notify(weft_waiter_t *w, int reason)
     wake_drainer();
 }
 
-int weft_ext_hand_direct(int64_t token)
+/* The core's hand-back hook (wait.h), registered by weft_ext_new: every
+ * start of an operation needs an x, so it is in place before the first
+ * caller that may take a token back. */
+static int hand_direct(int64_t token)
 {
     if (!direct_on || direct_tok)
         return 0;
@@ -234,6 +237,7 @@ weft_ext_t *weft_ext_new(size_t elem_bytes, int max_cases)
     x->vals = (int64_t *)(base + off_vals);
     x->orders = (int *)(base + off_orders);
     atomic_init(&x->w.state, WEFT_WAIT_PENDING);
+    weft_waiter_set_hand_back(hand_direct);
     return x;
 }
 

@@ -244,16 +244,10 @@ int64_t weft_jni_select(int64_t op, int n, int64_t args, int dflt, int64_t token
 
 /* ---- sync objects ----------------------------------------------------------- */
 
-/* Sync objects allocated here and not yet freed (weft_stats' `java_sync`):
- * up once allocated and initialised, down once freed; a *_free that
- * fails (WEFT_ESTATE: held or waited on) frees nothing and counts
- * nothing.  Relaxed, like chan.c's live_chans. */
-static _Atomic uint64_t live_sync;
-
-uint64_t weft_jni_sync_count(void) /* dump.c */
-{
-    return atomic_load_explicit(&live_sync, memory_order_relaxed);
-}
+/* Sync objects allocated here and not yet freed are counted by the core
+ * (weft_stats' `java_sync`, runtime.h): up once allocated and
+ * initialised, down once freed; a *_free that fails (WEFT_ESTATE: held or
+ * waited on) frees nothing and counts nothing. */
 
 #define NEW_SYNC(type, init, ...)                                             \
     do {                                                                      \
@@ -265,7 +259,7 @@ uint64_t weft_jni_sync_count(void) /* dump.c */
             free(o);                                                          \
             return r_;                                                        \
         }                                                                     \
-        atomic_fetch_add_explicit(&live_sync, 1, memory_order_relaxed);       \
+        weft_stats_java_sync(1);                                              \
         return (int64_t)(intptr_t)o;                                          \
     } while (0)
 
@@ -275,7 +269,7 @@ uint64_t weft_jni_sync_count(void) /* dump.c */
         int r_ = destroy(o);                                                  \
         if (r_ == WEFT_OK) {                                                  \
             free(o);                                                          \
-            atomic_fetch_sub_explicit(&live_sync, 1, memory_order_relaxed);   \
+            weft_stats_java_sync(-1);                                         \
         }                                                                     \
         return r_;                                                            \
     } while (0)

@@ -1,5 +1,5 @@
 /*
- * jni_api.c - the Java-facing C ABI (jni-headers/weft_jni.h) on top of
+ * jni_api.c - the Java-facing C ABI (weft_jni.h) on top of
  * weft.h.  JavaCPP generates the JNI glue for these functions; this file
  * is plain C and knows nothing about Java.
  *
