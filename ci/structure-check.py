@@ -8,8 +8,8 @@ From the sources (always):
      file defines: the private interface lives in headers (runtime.h and
      the header named for each file), so a changed signature cannot link
      silently;
-  2. nothing under cnative/src includes a header of cnative/jni or names a
-     function defined there: the core never reaches up into the Java glue;
+  2. nothing under cnative/src includes a header of cnative/jni or
+     jni-headers, or names a function defined in cnative/jni: the core never reaches up into the Java glue;
   3. no #if on the operating system (_WIN32, __APPLE__, ...) in a .c file of
      cnative/src itself: OS code lives in cnative/src/os, architecture and
      object-format code in cnative/src/arch.
@@ -33,6 +33,7 @@ import sys
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 CORE = os.path.join(ROOT, "cnative", "src")
 GLUE = os.path.join(ROOT, "cnative", "jni")
+JNI_HEADERS = os.path.join(ROOT, "jni-headers")  # the flat ABI JavaCPP parses
 OS_MACROS = ("_WIN32", "_WIN64", "__APPLE__", "__MACH__", "__MINGW32__", "__MINGW64__",
              "__CYGWIN__", "_MSC_VER")
 GLUE_SYMBOL = re.compile(r"^_?(weft_jni_|weft_ext_|Java_)")
@@ -144,7 +145,7 @@ def check_sources():
                 errors.append(f"{rel(f)}:{line}: declares {name}, defined in {rel(other)}: "
                               "declare it in a header")
     # 2. the core never reaches into the glue
-    glue_headers = {os.path.basename(h) for h in sources(GLUE, (".h",))}
+    glue_headers = {os.path.basename(h) for top in (GLUE, JNI_HEADERS) for h in sources(top, (".h",))}
     glue_funcs = {n for f, (d, _) in info.items() if f.startswith(GLUE + os.sep) for n in d}
     for f in sources(CORE, (".c", ".h")):
         raw = open(f, encoding="utf-8", errors="replace").read()

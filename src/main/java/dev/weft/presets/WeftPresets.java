@@ -7,7 +7,7 @@ import org.bytedeco.javacpp.tools.InfoMap;
 import org.bytedeco.javacpp.tools.InfoMapper;
 
 /**
- * JavaCPP preset for Weft's Java-facing C ABI ({@code cnative/jni/weft_jni.h}).
+ * JavaCPP preset for Weft's Java-facing C ABI ({@code jni-headers/weft_jni.h}).
  *
  * <p>The Maven build runs JavaCPP's parser on this class to generate
  * {@code dev.weft.jni.WeftJni} (one class holding every function and
