@@ -2,7 +2,8 @@
  * ext.h - operations of parties outside the runtime (internal).
  *
  * Java's virtual threads block on Weft's channels and locks without ever
- * blocking inside a native call (DESIGN.md, "One implementation"): each
+ * blocking inside a native call (docs/architecture.md, "Two kinds of
+ * coroutine, one set of primitives"): each
  * blocking operation is split in two non-blocking halves around a park
  * that happens on the Java side.
  *

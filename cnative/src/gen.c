@@ -42,8 +42,8 @@
  *
  * Thread-locals: the running-coroutine pointer (fault.h) is read and
  * written only before a switch, never after one, so no TLS address
- * computed on one thread is reused on another (STYLE.md; generator-rs
- * #79): after a switch, the code that runs is the caller's.
+ * computed on one thread is reused on another (arch/ctx.h, the hazard;
+ * generator-rs #79): after a switch, the code that runs is the caller's.
  *
  * Sanitizer builds cannot tail-call: ASan and TSan need a hook right
  * after every switch (sanitize.h).  There, resume and yield call the

@@ -36,7 +36,8 @@
  *  - The symbols are hidden (ELF .hidden / Mach-O .private_extern): they
  *    are not part of libweft's ABI.
  *
- * Hazard (STYLE.md): code that resumes after weft_ctx_switch may be on a
+ * Hazard (a known bug class of stackful coroutine libraries, e.g.
+ * generator-rs #79): code that resumes after weft_ctx_switch may be on a
  * different OS thread than before it, so it must not reuse a thread-local
  * address computed before the switch.  weft_ctx_switch is an external
  * assembly function, so the compiler cannot inline through it, but TLS
