@@ -443,6 +443,24 @@ int weft_ext_settled(const weft_ext_t *x)
     return weft_wait_settled(atomic_load_explicit(&((weft_ext_t *)x)->w.state, memory_order_acquire));
 }
 
+/* How a waiter its owner won back leaves the object it is queued on, by
+ * op: one table rather than a switch repeating the call's shape seven
+ * times.  A select has no entry: weft_ext_result unlinks every case. */
+static void unqueue_send(void *c, weft_waiter_t *w) { weft_chan_unqueue_ext(c, WEFT_SEND, w); }
+static void unqueue_recv(void *c, weft_waiter_t *w) { weft_chan_unqueue_ext(c, WEFT_RECV, w); }
+static void unqueue_mutex(void *m, weft_waiter_t *w) { weft_mutex_unqueue_ext(m, w); }
+static void unqueue_rwlock(void *rw, weft_waiter_t *w) { weft_rwlock_unqueue_ext(rw, w); }
+static void unqueue_sem(void *s, weft_waiter_t *w) { weft_sem_unqueue_ext(s, w); }
+static void unqueue_wg(void *wg, weft_waiter_t *w) { weft_wg_unqueue_ext(wg, w); }
+static void unqueue_cond(void *c, weft_waiter_t *w) { weft_cond_unqueue_ext(c, w); }
+
+static void (*const unqueue[])(void *obj, weft_waiter_t *w) = {
+    [EXT_CHAN_SEND] = unqueue_send, [EXT_CHAN_RECV] = unqueue_recv, [EXT_MUTEX] = unqueue_mutex,
+    [EXT_RWLOCK] = unqueue_rwlock,  [EXT_SEM] = unqueue_sem,        [EXT_WG] = unqueue_wg,
+    [EXT_COND] = unqueue_cond,
+};
+_Static_assert(sizeof unqueue / sizeof unqueue[0] == EXT_COND + 1, "an op without its unqueue entry");
+
 int weft_ext_abort(weft_ext_t *x, int reason)
 {
     if (!x || x->op == EXT_IDLE || (reason != WEFT_ETIMEDOUT && reason != WEFT_ECANCELED))
@@ -460,31 +478,8 @@ int weft_ext_abort(weft_ext_t *x, int reason)
     /* Won: no notify will run.  Publish the outcome, then leave the
      * queue the way the blocking form would after a timeout. */
     atomic_store_explicit(&x->w.state, reason, memory_order_release);
-    switch (x->op) {
-    case EXT_CHAN_SEND:
-        weft_chan_unqueue_ext(x->obj, WEFT_SEND, &x->w);
-        break;
-    case EXT_CHAN_RECV:
-        weft_chan_unqueue_ext(x->obj, WEFT_RECV, &x->w);
-        break;
-    case EXT_SELECT:
-        break; /* weft_ext_result unlinks every case */
-    case EXT_MUTEX:
-        weft_mutex_unqueue_ext(x->obj, &x->w);
-        break;
-    case EXT_RWLOCK:
-        weft_rwlock_unqueue_ext(x->obj, &x->w);
-        break;
-    case EXT_SEM:
-        weft_sem_unqueue_ext(x->obj, &x->w);
-        break;
-    case EXT_WG:
-        weft_wg_unqueue_ext(x->obj, &x->w);
-        break;
-    case EXT_COND:
-        weft_cond_unqueue_ext(x->obj, &x->w);
-        break;
-    }
+    if (unqueue[x->op])
+        unqueue[x->op](x->obj, &x->w);
     return 1;
 }
 
