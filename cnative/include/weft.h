@@ -241,9 +241,10 @@ WEFT_EXPORT const char *weft_co_name(const weft_co_t *co);
  * On a plain thread it just calls fn. */
 WEFT_EXPORT int weft_blocking(void *(*fn)(void *), void *arg, void **result);
 
-/* Sleeps ns nanoseconds (<= 0: just yields).  WEFT_ECANCELED if the
- * calling coroutine is cancelled meanwhile.  On a plain thread it sleeps
- * the thread. */
+/* Sleeps ns nanoseconds (<= 0: just yields; INT64_MAX, or any time past
+ * the farthest deadline the clock can express, sleeps until cancelled).
+ * WEFT_ECANCELED if the calling coroutine is cancelled meanwhile.  On a
+ * plain thread it sleeps the thread. */
 WEFT_EXPORT int weft_sleep(int64_t ns);
 
 /* ---- synchronisation ---------------------------------------------------------

@@ -10,6 +10,7 @@
 #include "weft.h"
 #include "weft_jni.h"
 #include "ext.h"
+#include "runtime.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -365,7 +366,7 @@ int64_t weft_jni_wg_wait(int64_t op, int64_t wg, int64_t token)
 
 int weft_jni_wake_wait(int64_t *out, int max, int64_t timeout_ns)
 {
-    int64_t deadline = timeout_ns < 0 ? -1 : weft_now() + timeout_ns;
+    int64_t deadline = timeout_ns < 0 ? -1 : weft_deadline_in(timeout_ns);
     return weft_ext_wake_wait(out, max, deadline);
 }
 

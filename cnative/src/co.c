@@ -403,6 +403,6 @@ int weft_sleep(int64_t ns)
     }
     weft_waiter_t w;
     weft_waiter_init(&w, "sleep", NULL);
-    int r = weft_waiter_park(&w, NULL, weft_now() + ns);
+    int r = weft_waiter_park(&w, NULL, weft_deadline_in(ns));
     return r == WEFT_ETIMEDOUT ? WEFT_OK : r;
 }

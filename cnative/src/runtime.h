@@ -205,6 +205,14 @@ void weft_co_cancel_parked(struct weft_co *co);
  * resumes it with WEFT_ECANCELED) or NULL. */
 weft_waiter_t *weft_co_claim_pinned(struct weft_co *co);
 
+/* A relative time (ns >= 0) as a deadline: weft_now() + ns, saturated at
+ * INT64_MAX ("never", as far as any clock goes) instead of wrapping. */
+static inline int64_t weft_deadline_in(int64_t ns)
+{
+    int64_t now = weft_now();
+    return ns > INT64_MAX - now ? INT64_MAX : now + ns;
+}
+
 /* Ensures the runtime is started (weft_init with defaults on first use). */
 int weft_runtime_start(void);
 

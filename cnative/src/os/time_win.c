@@ -25,7 +25,14 @@ int64_t weft_now(void)
 
 void weft_os_sleep(int64_t ns)
 {
-    Sleep((DWORD)((ns + 999999) / 1000000));
+    /* whole milliseconds, rounded up without overflowing, in slices below
+     * INFINITE (0xFFFFFFFF), which would never return */
+    int64_t ms = ns / 1000000 + (ns % 1000000 != 0);
+    while (ms > 0) {
+        DWORD slice = ms > 0x7FFFFFFF ? 0x7FFFFFFF : (DWORD)ms;
+        Sleep(slice);
+        ms -= slice;
+    }
 }
 
 void weft_os_nap(int64_t ns)
