@@ -1,6 +1,7 @@
 package dev.weft;
 
-import dev.weft.jni.WeftJni;
+import dev.weft.internal.NativeChan;
+import dev.weft.internal.Parking;
 
 import java.time.Duration;
 import java.util.OptionalLong;
@@ -17,7 +18,7 @@ public final class LongChan {
     final NativeChan core;
 
     private LongChan(int cap) {
-        core = new NativeChan(this, 8, cap, false, true);
+        core = NativeChan.ofLongs(this, cap);
     }
 
     /**
@@ -39,7 +40,7 @@ public final class LongChan {
      * @throws InterruptedException if interrupted while waiting (nothing was sent)
      */
     public void send(long value) throws InterruptedException {
-        NativeChan.sent(core.send(this, value, Long.MAX_VALUE, true), "LongChan.send");
+        core.sendLong(this, value, Long.MAX_VALUE, true);
     }
 
     /**
@@ -52,7 +53,7 @@ public final class LongChan {
      * @throws InterruptedException if interrupted while waiting
      */
     public boolean send(long value, Duration timeout) throws InterruptedException {
-        return NativeChan.sent(core.send(this, value, Parking.deadline(timeout), true), "LongChan.send");
+        return core.sendLong(this, value, Parking.deadline(timeout), true);
     }
 
     /**
@@ -64,7 +65,7 @@ public final class LongChan {
      */
     public boolean trySend(long value) {
         try {
-            return NativeChan.sent(core.send(this, value, Long.MAX_VALUE, false), "LongChan.send");
+            return core.sendLong(this, value, Long.MAX_VALUE, false);
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
@@ -93,15 +94,7 @@ public final class LongChan {
      * @throws InterruptedException if interrupted while waiting
      */
     public OptionalLong recvOk() throws InterruptedException {
-        Parking.Waiter w = Parking.waiter();
-        int r = core.recv(this, w, Long.MAX_VALUE, true);
-        if (r == WeftJni.WEFT_JNI_OK) {
-            return OptionalLong.of(NativeChan.value(w));
-        }
-        if (r == WeftJni.WEFT_JNI_ECLOSED) {
-            return OptionalLong.empty();
-        }
-        throw NativeChan.failure("LongChan.recv", r);
+        return core.recvLong(this, Long.MAX_VALUE, true, false);
     }
 
     /**
@@ -114,18 +107,7 @@ public final class LongChan {
      * @throws NullPointerException if timeout is null
      */
     public OptionalLong recv(Duration timeout) throws InterruptedException {
-        Parking.Waiter w = Parking.waiter();
-        int r = core.recv(this, w, Parking.deadline(timeout), true);
-        if (r == WeftJni.WEFT_JNI_OK) {
-            return OptionalLong.of(NativeChan.value(w));
-        }
-        if (r == WeftJni.WEFT_JNI_ECLOSED) {
-            throw new ChanClosedException("receive from a closed channel");
-        }
-        if (r == WeftJni.WEFT_JNI_ETIMEDOUT || r == WeftJni.WEFT_JNI_EAGAIN) {
-            return OptionalLong.empty();
-        }
-        throw NativeChan.failure("LongChan.recv", r);
+        return core.recvLong(this, Parking.deadline(timeout), true, true);
     }
 
     /**
@@ -135,20 +117,11 @@ public final class LongChan {
      * @throws ChanClosedException if closed and drained
      */
     public OptionalLong tryRecv() {
-        Parking.Waiter w = Parking.waiter();
-        int r;
         try {
-            r = core.recv(this, w, Long.MAX_VALUE, false);
+            return core.recvLong(this, Long.MAX_VALUE, false, true);
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
-        if (r == WeftJni.WEFT_JNI_OK) {
-            return OptionalLong.of(NativeChan.value(w));
-        }
-        if (r == WeftJni.WEFT_JNI_ECLOSED) {
-            throw new ChanClosedException("receive from a closed channel");
-        }
-        return OptionalLong.empty();
     }
 
     /** Go's close. @throws ChanClosedException if already closed */

@@ -1,6 +1,7 @@
 package dev.weft;
 
-import dev.weft.jni.WeftJni;
+import dev.weft.internal.NativeChan;
+import dev.weft.internal.Parking;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -21,7 +22,7 @@ public final class RecordChan {
             throw new IllegalArgumentException("record size must be 1..65536 bytes, not " + recordSize);
         }
         this.recordSize = recordSize;
-        core = new NativeChan(this, recordSize, cap, false, false);
+        core = NativeChan.ofRecords(this, recordSize, cap);
     }
 
     /**
@@ -62,7 +63,7 @@ public final class RecordChan {
      */
     public void send(byte[] record) throws InterruptedException {
         check(record);
-        if (!NativeChan.sent(core.sendBytes(this, record, Long.MAX_VALUE, true), "RecordChan.send")) {
+        if (!core.sendRecord(this, record, Long.MAX_VALUE, true)) {
             throw new IllegalStateException("a blocking send returned without sending");
         }
     }
@@ -79,7 +80,7 @@ public final class RecordChan {
      */
     public boolean send(byte[] record, Duration timeout) throws InterruptedException {
         check(record);
-        return NativeChan.sent(core.sendBytes(this, record, Parking.deadline(timeout), true), "RecordChan.send");
+        return core.sendRecord(this, record, Parking.deadline(timeout), true);
     }
 
     /**
@@ -92,7 +93,7 @@ public final class RecordChan {
     public boolean trySend(byte[] record) {
         check(record);
         try {
-            return NativeChan.sent(core.sendBytes(this, record, Long.MAX_VALUE, false), "RecordChan.send");
+            return core.sendRecord(this, record, Long.MAX_VALUE, false);
         } catch (InterruptedException e) {
             throw new AssertionError("a try never waits", e);
         }
@@ -121,9 +122,7 @@ public final class RecordChan {
      * @throws InterruptedException if interrupted while waiting
      */
     public byte[] recvOrNull() throws InterruptedException {
-        Parking.Waiter w = Parking.waiter();
-        w.ensureElem(recordSize);
-        return received(w, core.recv(this, w, Long.MAX_VALUE, true), false);
+        return core.recvRecord(this, Long.MAX_VALUE, true, false);
     }
 
     /**
@@ -135,9 +134,7 @@ public final class RecordChan {
      * @throws InterruptedException if interrupted while waiting
      */
     public Optional<byte[]> recv(Duration timeout) throws InterruptedException {
-        Parking.Waiter w = Parking.waiter();
-        w.ensureElem(recordSize);
-        return Optional.ofNullable(received(w, core.recv(this, w, Parking.deadline(timeout), true), true));
+        return Optional.ofNullable(core.recvRecord(this, Parking.deadline(timeout), true, true));
     }
 
     /**
@@ -147,23 +144,11 @@ public final class RecordChan {
      * @throws ChanClosedException if closed and drained
      */
     public Optional<byte[]> tryRecv() {
-        Parking.Waiter w = Parking.waiter();
-        w.ensureElem(recordSize);
         try {
-            return Optional.ofNullable(received(w, core.recv(this, w, Long.MAX_VALUE, false), true));
+            return Optional.ofNullable(core.recvRecord(this, Long.MAX_VALUE, false, true));
         } catch (InterruptedException e) {
             throw new AssertionError("a try never waits", e);
         }
-    }
-
-    /** The record a receive got (null: closed, or none in time / ready). */
-    private byte[] received(Parking.Waiter w, int r, boolean closedThrows) {
-        if (!NativeChan.received(r, closedThrows, "RecordChan.recv")) {
-            return null;
-        }
-        byte[] out = new byte[recordSize];
-        WeftJni.weft_jni_op_get_bytes(w.op, out, recordSize);
-        return out;
     }
 
     /** Go's close. @throws ChanClosedException if already closed */

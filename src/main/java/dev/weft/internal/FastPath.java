@@ -1,4 +1,4 @@
-package dev.weft;
+package dev.weft.internal;
 
 import java.lang.System.Logger.Level;
 import java.util.function.Supplier;
@@ -24,7 +24,7 @@ final class FastPath {
     private FastPath() {}
 
     /**
-     * A new {@code dev.weft.<ffmClass>} if this JVM can have it, else the
+     * A new {@code dev.weft.internal.<ffmClass>} if this JVM can have it, else the
      * Unsafe form's, else the JNI form's; {@code what} names the fast path
      * in the log.
      */
@@ -32,7 +32,7 @@ final class FastPath {
             String what) {
         if (Runtime.version().feature() >= 22 && enabled("weft.ffm")) {
             try {
-                return type.cast(Class.forName("dev.weft." + ffmClass).getDeclaredConstructor().newInstance());
+                return type.cast(Class.forName(FastPath.class.getPackageName() + "." + ffmClass).getDeclaredConstructor().newInstance());
             } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
                 log(what + ": " + ffmClass + " unavailable", e);
             }

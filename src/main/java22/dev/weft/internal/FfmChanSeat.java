@@ -1,4 +1,4 @@
-package dev.weft;
+package dev.weft.internal;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -26,7 +26,7 @@ import java.lang.invoke.VarHandle;
  * round trip against 726-784).
  *
  * <p>Compiled with release 22 into the same output directory and only
- * loaded by name on a 22+ JVM.
+ * loaded by name ({@link FastPath}) on a 22+ JVM.
  */
 final class FfmChanSeat extends ChanSeat {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();

@@ -1,4 +1,4 @@
-package dev.weft;
+package dev.weft.internal;
 
 /**
  * The forms of a fast path on native memory ({@link LockWord},
@@ -6,24 +6,32 @@ package dev.weft;
  * (written out from the rule, not asked of {@link FastPath}, so a wrong
  * pick fails), and every one it can run, for a data provider.
  */
-final class FastPathForms {
+public final class FastPathForms {
     private FastPathForms() {}
+
+    private static final String PACKAGE = FastPathForms.class.getPackageName();
 
     private static boolean ffmRuns() {
         return Runtime.version().feature() >= 22;
     }
 
-    /** The class name {@link FastPath#pick} must have chosen under this JVM and these properties. */
-    static String expected(String ffmClass, String unsafeClass, String jniClass) {
+    /**
+     * The class name (in {@code dev.weft.internal}) {@link FastPath#pick}
+     * must have chosen under this JVM and these properties.
+     */
+    public static String expected(String ffmClass, String unsafeClass, String jniClass) {
+        String simple;
         if (ffmRuns() && !"false".equals(System.getProperty("weft.ffm"))) {
-            return ffmClass;
+            simple = ffmClass;
+        } else {
+            simple = !"false".equals(System.getProperty("weft.unsafe")) ? unsafeClass : jniClass;
         }
-        return !"false".equals(System.getProperty("weft.unsafe")) ? unsafeClass : jniClass;
+        return PACKAGE + "." + simple;
     }
 
-    /** A new FFM form ({@code dev.weft.<ffmClass>}, compiled for 22+ only: by name). */
+    /** A new FFM form ({@code dev.weft.internal.<ffmClass>}, compiled for 22+ only: by name). */
     static Object ffm(String ffmClass) throws Exception {
-        return Class.forName("dev.weft." + ffmClass).getDeclaredConstructor().newInstance();
+        return Class.forName(PACKAGE + "." + ffmClass).getDeclaredConstructor().newInstance();
     }
 
     /** Rows for a data provider: the Unsafe form, the JNI form, and on 22+ the FFM form. */
