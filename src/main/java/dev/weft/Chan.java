@@ -52,11 +52,9 @@ import java.util.stream.StreamSupport;
  *
  * @param <T> the element type
  */
-public final class Chan<T> implements Iterable<T> {
-    final NativeChan core;
-
+public final class Chan<T> extends ChanBase implements Iterable<T> {
     private Chan(int cap) {
-        core = NativeChan.ofObjects(this, cap);
+        super(owner -> NativeChan.ofObjects(owner, cap));
     }
 
     /**
@@ -176,46 +174,6 @@ public final class Chan<T> implements Iterable<T> {
     @SuppressWarnings("unchecked")
     private T receive(long deadline, boolean mayBlock, boolean closedThrows) throws InterruptedException {
         return (T) core.recvObject(this, deadline, mayBlock, closedThrows);
-    }
-
-    /**
-     * Closes the channel (Go's {@code close}): later sends fail, receivers
-     * drain what is buffered and then see it closed; every waiting party
-     * wakes.
-     *
-     * @throws ChanClosedException if it was already closed
-     */
-    public void close() {
-        core.close(this);
-    }
-
-    /**
-     * Tells whether the channel is closed; values buffered before the close
-     * may still be waiting to be received.
-     *
-     * @return true once {@link #close()} was called
-     */
-    public boolean isClosed() {
-        return core.isClosed(this);
-    }
-
-    /**
-     * The number of values in the buffer now (0 for an unbuffered channel),
-     * a snapshot that other threads may change at once.
-     *
-     * @return values buffered now
-     */
-    public int len() {
-        return core.len(this);
-    }
-
-    /**
-     * The capacity the channel was made with.
-     *
-     * @return the buffer size (0: unbuffered)
-     */
-    public int cap() {
-        return core.cap(this);
     }
 
     /**

@@ -14,11 +14,9 @@ import java.util.OptionalLong;
  * <p>Hand it to C with {@link #retainNative()}: the C code gets its own
  * reference, which it drops with {@code weft_chan_release}.
  */
-public final class LongChan {
-    final NativeChan core;
-
+public final class LongChan extends ChanBase {
     private LongChan(int cap) {
-        core = NativeChan.ofLongs(this, cap);
+        super(owner -> NativeChan.ofLongs(owner, cap));
     }
 
     /**
@@ -122,38 +120,6 @@ public final class LongChan {
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
-    }
-
-    /** Go's close. @throws ChanClosedException if already closed */
-    public void close() {
-        core.close(this);
-    }
-
-    /**
-     * Tells whether the channel is closed (buffered values may remain).
-     *
-     * @return true once closed
-     */
-    public boolean isClosed() {
-        return core.isClosed(this);
-    }
-
-    /**
-     * The number of values in the buffer now, a snapshot.
-     *
-     * @return values buffered now
-     */
-    public int len() {
-        return core.len(this);
-    }
-
-    /**
-     * The capacity the channel was made with.
-     *
-     * @return the buffer size (0: unbuffered)
-     */
-    public int cap() {
-        return core.cap(this);
     }
 
     /**

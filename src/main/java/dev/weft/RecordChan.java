@@ -13,16 +13,19 @@ import java.util.Optional;
  * struct, say). Semantics as {@link Chan}; every record is copied in and
  * out, so the arrays a caller passes or gets are its own.
  */
-public final class RecordChan {
-    final NativeChan core;
+public final class RecordChan extends ChanBase {
     private final int recordSize;
 
     private RecordChan(int recordSize, int cap) {
+        super(owner -> NativeChan.ofRecords(owner, checkSize(recordSize), cap));
+        this.recordSize = recordSize;
+    }
+
+    private static int checkSize(int recordSize) {
         if (recordSize <= 0 || recordSize > 65536) {
             throw new IllegalArgumentException("record size must be 1..65536 bytes, not " + recordSize);
         }
-        this.recordSize = recordSize;
-        core = NativeChan.ofRecords(this, recordSize, cap);
+        return recordSize;
     }
 
     /**
@@ -149,38 +152,6 @@ public final class RecordChan {
         } catch (InterruptedException e) {
             throw new AssertionError("a try never waits", e);
         }
-    }
-
-    /** Go's close. @throws ChanClosedException if already closed */
-    public void close() {
-        core.close(this);
-    }
-
-    /**
-     * Tells whether the channel is closed (buffered records may remain).
-     *
-     * @return true once closed
-     */
-    public boolean isClosed() {
-        return core.isClosed(this);
-    }
-
-    /**
-     * The number of records in the buffer now, a snapshot.
-     *
-     * @return records buffered now
-     */
-    public int len() {
-        return core.len(this);
-    }
-
-    /**
-     * The capacity the channel was made with.
-     *
-     * @return the buffer size (0: unbuffered)
-     */
-    public int cap() {
-        return core.cap(this);
     }
 
     /**

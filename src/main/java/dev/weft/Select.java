@@ -132,19 +132,9 @@ public final class Select {
      */
     public <T> Select recv(Chan<T> ch, Consumer<? super T> onValue, Runnable onClosed) {
         Objects.requireNonNull(onValue, "action is null");
-        Objects.requireNonNull(onClosed, "action is null");
-        if (ch == null) {
-            return add(cases.recv(null, null), NIL);
-        }
-        return add(cases.recv(ch.core, ch), closed -> {
-            if (closed) {
-                onClosed.run();
-            } else {
-                @SuppressWarnings("unchecked")
-                T v = (T) cases.takeObject();
-                onValue.accept(v);
-            }
-        });
+        @SuppressWarnings("unchecked")
+        Runnable got = () -> onValue.accept((T) cases.takeObject());
+        return recvCase(ch, got, onClosed);
     }
 
     /**
@@ -157,6 +147,11 @@ public final class Select {
      */
     public Select recv(LongChan ch, LongConsumer onValue, Runnable onClosed) {
         Objects.requireNonNull(onValue, "action is null");
+        return recvCase(ch, () -> onValue.accept(cases.value()), onClosed);
+    }
+
+    /** A receive case on ch (null: nil); {@code got} takes the value from the native half. */
+    private Select recvCase(ChanBase ch, Runnable got, Runnable onClosed) {
         Objects.requireNonNull(onClosed, "action is null");
         if (ch == null) {
             return add(cases.recv(null, null), NIL);
@@ -165,7 +160,7 @@ public final class Select {
             if (closed) {
                 onClosed.run();
             } else {
-                onValue.accept(cases.value());
+                got.run();
             }
         });
     }
