@@ -7,9 +7,9 @@ import dev.weft.jni.WeftJni;
  * on the native mutex's state word ({@link NativeMutex#word()}), by
  * mutex.c's rules (take it when neither locked nor in hand-off mode;
  * release it when nobody needs waking). On a JDK with the FFM API (22+)
- * the CAS is done from Java on the native word ({@code FfmLockWord},
- * compiled separately with release 22 and loaded by name, so these
- * classes still run on 21); otherwise, or with {@code -Dweft.ffm=false}, through
+ * the CAS is done from Java on the native word ({@code FfmLockWord}, in
+ * the jar's release-22 section and loaded by name, so these classes still
+ * run on 21); otherwise, or with {@code -Dweft.ffm=false}, through
  * {@code sun.misc.Unsafe} ({@link UnsafeLockWord}: JDK 21's form); and
  * where that is missing too, or with {@code -Dweft.unsafe=false}, by a JNI
  * call (which cannot peek, so nobody spins). {@link FastPath} picks.

@@ -33,8 +33,9 @@ import java.lang.invoke.VarHandle;
  * is mostly 0 or LOCKED: 1.43x / 1.35x CAS-first against 1.25x / 1.17x
  * with the reads (unlock read-first, lock CAS-first).
  *
- * <p>Compiled with release 22 into the same output directory and only
- * loaded by name ({@link FastPath}) on a 22+ JVM. {@code reinterpret} is a restricted method:
+ * <p>In the jar's release-22 section ({@code META-INF/versions/22}),
+ * compiled with release 22 whatever JDK builds, and loaded by name
+ * ({@link FastPath}) on a 22+ JVM only. {@code reinterpret} is a restricted method:
  * the JVM warns once unless run with {@code --enable-native-access}.
  */
 final class FfmLockWord extends LockWord {

@@ -1,5 +1,10 @@
 package dev.weft.internal;
 
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+
+import java.net.URL;
+
 /**
  * The forms of a fast path on native memory ({@link LockWord},
  * {@link ChanSeat}) for the tests: which one this JVM should have picked
@@ -27,6 +32,26 @@ public final class FastPathForms {
             simple = !"false".equals(System.getProperty("weft.unsafe")) ? unsafeClass : jniClass;
         }
         return PACKAGE + "." + simple;
+    }
+
+    /**
+     * Asserts that {@code impl} is of class {@code expected} and, if that is
+     * an FFM form, that it came from a release-22 section (the jar's
+     * META-INF/versions/22, or that directory of target/classes, which the
+     * build puts on the tests' class path): the classes the jar's users get
+     * on a 22+ JVM. Says which form runs, and from where, on the test output.
+     */
+    public static void assertPicked(Object impl, String expected) {
+        Class<?> c = impl.getClass();
+        URL where = c.getProtectionDomain().getCodeSource().getLocation();
+        System.out.println("weft fast path: " + c.getName() + " on JDK " + Runtime.version().feature()
+                + ", loaded from " + where);
+        assertEquals(c.getName(), expected);
+        if (c.getSimpleName().startsWith("Ffm")) {
+            String w = where.toString();
+            assertTrue(w.endsWith("/META-INF/versions/22/") || w.endsWith(".jar"),
+                    c.getName() + " loaded from " + w + ", not from a release-22 section");
+        }
     }
 
     /** A new FFM form ({@code dev.weft.internal.<ffmClass>}, compiled for 22+ only: by name). */
