@@ -1,11 +1,11 @@
 package dev.weft;
 
-import dev.weft.jni.WeftJni;
+import dev.weft.internal.NativeChan;
+import dev.weft.internal.Parking;
 
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -52,21 +52,9 @@ import java.util.stream.StreamSupport;
  *
  * @param <T> the element type
  */
-public final class Chan<T> implements Iterable<T> {
-    final NativeChan core;
-    /** Unbuffered only: the seat used while only Java threads send and receive here ({@link HeapSeat}). */
-    final HeapSeat heap;
-
+public final class Chan<T> extends ChanBase implements Iterable<T> {
     private Chan(int cap) {
-        core = new NativeChan(this, 8, cap, true, true);
-        heap = cap == 0 ? new HeapSeat() : null;
-    }
-
-    /** Switches an unbuffered channel to its native implementation for good (a Select uses it, a close). */
-    void toNative() {
-        if (heap != null) {
-            heap.toNative();
-        }
+        super(owner -> NativeChan.ofObjects(owner, cap));
     }
 
     /**
@@ -101,7 +89,7 @@ public final class Chan<T> implements Iterable<T> {
      * @throws InterruptedException if interrupted while waiting (nothing was sent)
      */
     public void send(T value) throws InterruptedException {
-        if (!sendSlot(value, Long.MAX_VALUE, true)) {
+        if (!core.sendObject(this, value, Long.MAX_VALUE, true)) {
             throw new IllegalStateException("unreachable");
         }
     }
@@ -116,7 +104,7 @@ public final class Chan<T> implements Iterable<T> {
      * @throws InterruptedException if interrupted while waiting
      */
     public boolean send(T value, Duration timeout) throws InterruptedException {
-        return sendSlot(value, Parking.deadline(timeout), true);
+        return core.sendObject(this, value, Parking.deadline(timeout), true);
     }
 
     /**
@@ -128,46 +116,10 @@ public final class Chan<T> implements Iterable<T> {
      */
     public boolean trySend(T value) {
         try {
-            return sendSlot(value, Long.MAX_VALUE, false);
+            return core.sendObject(this, value, Long.MAX_VALUE, false);
         } catch (InterruptedException e) {
             throw new AssertionError("a try never waits", e);
         }
-    }
-
-    private boolean sendSlot(T value, long deadline, boolean mayBlock) throws InterruptedException {
-        Objects.requireNonNull(value, "Chan does not carry null (Go's zero values have no Java twin)");
-        HeapSeat moved = null;
-        if (heap != null) {
-            int h = heap.send(value, deadline, mayBlock);
-            if (h == HeapSeat.SENT) {
-                return true;
-            }
-            if (h == HeapSeat.NOT_SENT) {
-                return false;
-            }
-            if (h == HeapSeat.SEND_MOVED) {
-                moved = heap; // register natively, then let the others in
-            }
-        }
-        if (core.seat && moved == null) {
-            int t = core.takeReceiver(this);
-            if (t > 0) {
-                Parking.handSeated(t, 0, value); // the object itself: no slot
-                return true;
-            }
-        }
-        long id = Slots.put(value);
-        int r;
-        try {
-            r = core.send(this, id, deadline, mayBlock, moved);
-        } catch (InterruptedException | RuntimeException e) {
-            Slots.drop(id);
-            throw e;
-        }
-        if (r != WeftJni.WEFT_JNI_OK) {
-            Slots.drop(id);
-        }
-        return NativeChan.sent(r, "Chan.send");
     }
 
     /**
@@ -221,67 +173,7 @@ public final class Chan<T> implements Iterable<T> {
     /** A value, or null (closed if not closedThrows, a try, a timeout). */
     @SuppressWarnings("unchecked")
     private T receive(long deadline, boolean mayBlock, boolean closedThrows) throws InterruptedException {
-        HeapSeat moved = null;
-        if (heap != null) {
-            Object v = heap.recv(deadline, mayBlock);
-            if (v == HeapSeat.NONE) {
-                return null;
-            }
-            if (v == HeapSeat.MOVED) {
-                moved = heap;
-            } else if (v != HeapSeat.NATIVE) {
-                return (T) v;
-            }
-        }
-        Parking.Waiter w = Parking.waiter();
-        int r = core.recv(this, w, deadline, mayBlock, moved);
-        return received(w, r, closedThrows);
-    }
-
-    @SuppressWarnings("unchecked")
-    private T received(Parking.Waiter w, int r, boolean closedThrows) {
-        return NativeChan.received(r, closedThrows, "Chan.recv") ? (T) NativeChan.object(w) : null;
-    }
-
-    /**
-     * Closes the channel (Go's {@code close}): later sends fail, receivers
-     * drain what is buffered and then see it closed; every waiting party
-     * wakes.
-     *
-     * @throws ChanClosedException if it was already closed
-     */
-    public void close() {
-        toNative(); // wakes a party waiting in the heap seat through the native close
-        core.close(this);
-    }
-
-    /**
-     * Tells whether the channel is closed; values buffered before the close
-     * may still be waiting to be received.
-     *
-     * @return true once {@link #close()} was called
-     */
-    public boolean isClosed() {
-        return core.isClosed(this);
-    }
-
-    /**
-     * The number of values in the buffer now (0 for an unbuffered channel),
-     * a snapshot that other threads may change at once.
-     *
-     * @return values buffered now
-     */
-    public int len() {
-        return core.len(this);
-    }
-
-    /**
-     * The capacity the channel was made with.
-     *
-     * @return the buffer size (0: unbuffered)
-     */
-    public int cap() {
-        return core.cap(this);
+        return (T) core.recvObject(this, deadline, mayBlock, closedThrows);
     }
 
     /**

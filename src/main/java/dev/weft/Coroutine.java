@@ -1,5 +1,8 @@
 package dev.weft;
 
+import dev.weft.internal.Cancellation;
+import dev.weft.internal.Parking;
+
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Objects;
@@ -38,6 +41,11 @@ public abstract sealed class Coroutine<T> {
      * {@link #cancel()} and the body's end comes second (see there).
      */
     private static final ConcurrentHashMap<Thread, Coroutine<?>> CANCELLED = new ConcurrentHashMap<>();
+
+    static {
+        // the waits in dev.weft.internal throw what this class's rule says
+        Cancellation.install(Coroutine::interruptedOrCancelled);
+    }
 
     /*
      * Few and small fields, in one object per spawn: a spawn loop keeps

@@ -1,6 +1,7 @@
 package dev.weft;
 
-import dev.weft.jni.WeftJni;
+import dev.weft.internal.NativeChan;
+import dev.weft.internal.Parking;
 
 import java.time.Duration;
 import java.util.OptionalLong;
@@ -13,11 +14,9 @@ import java.util.OptionalLong;
  * <p>Hand it to C with {@link #retainNative()}: the C code gets its own
  * reference, which it drops with {@code weft_chan_release}.
  */
-public final class LongChan {
-    final NativeChan core;
-
+public final class LongChan extends ChanBase {
     private LongChan(int cap) {
-        core = new NativeChan(this, 8, cap, false, true);
+        super(owner -> NativeChan.ofLongs(owner, cap));
     }
 
     /**
@@ -39,7 +38,7 @@ public final class LongChan {
      * @throws InterruptedException if interrupted while waiting (nothing was sent)
      */
     public void send(long value) throws InterruptedException {
-        NativeChan.sent(core.send(this, value, Long.MAX_VALUE, true), "LongChan.send");
+        core.sendLong(this, value, Long.MAX_VALUE, true);
     }
 
     /**
@@ -52,7 +51,7 @@ public final class LongChan {
      * @throws InterruptedException if interrupted while waiting
      */
     public boolean send(long value, Duration timeout) throws InterruptedException {
-        return NativeChan.sent(core.send(this, value, Parking.deadline(timeout), true), "LongChan.send");
+        return core.sendLong(this, value, Parking.deadline(timeout), true);
     }
 
     /**
@@ -64,7 +63,7 @@ public final class LongChan {
      */
     public boolean trySend(long value) {
         try {
-            return NativeChan.sent(core.send(this, value, Long.MAX_VALUE, false), "LongChan.send");
+            return core.sendLong(this, value, Long.MAX_VALUE, false);
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
@@ -93,15 +92,7 @@ public final class LongChan {
      * @throws InterruptedException if interrupted while waiting
      */
     public OptionalLong recvOk() throws InterruptedException {
-        Parking.Waiter w = Parking.waiter();
-        int r = core.recv(this, w, Long.MAX_VALUE, true);
-        if (r == WeftJni.WEFT_JNI_OK) {
-            return OptionalLong.of(NativeChan.value(w));
-        }
-        if (r == WeftJni.WEFT_JNI_ECLOSED) {
-            return OptionalLong.empty();
-        }
-        throw NativeChan.failure("LongChan.recv", r);
+        return core.recvLong(this, Long.MAX_VALUE, true, false);
     }
 
     /**
@@ -114,18 +105,7 @@ public final class LongChan {
      * @throws NullPointerException if timeout is null
      */
     public OptionalLong recv(Duration timeout) throws InterruptedException {
-        Parking.Waiter w = Parking.waiter();
-        int r = core.recv(this, w, Parking.deadline(timeout), true);
-        if (r == WeftJni.WEFT_JNI_OK) {
-            return OptionalLong.of(NativeChan.value(w));
-        }
-        if (r == WeftJni.WEFT_JNI_ECLOSED) {
-            throw new ChanClosedException("receive from a closed channel");
-        }
-        if (r == WeftJni.WEFT_JNI_ETIMEDOUT || r == WeftJni.WEFT_JNI_EAGAIN) {
-            return OptionalLong.empty();
-        }
-        throw NativeChan.failure("LongChan.recv", r);
+        return core.recvLong(this, Parking.deadline(timeout), true, true);
     }
 
     /**
@@ -135,52 +115,11 @@ public final class LongChan {
      * @throws ChanClosedException if closed and drained
      */
     public OptionalLong tryRecv() {
-        Parking.Waiter w = Parking.waiter();
-        int r;
         try {
-            r = core.recv(this, w, Long.MAX_VALUE, false);
+            return core.recvLong(this, Long.MAX_VALUE, false, true);
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
-        if (r == WeftJni.WEFT_JNI_OK) {
-            return OptionalLong.of(NativeChan.value(w));
-        }
-        if (r == WeftJni.WEFT_JNI_ECLOSED) {
-            throw new ChanClosedException("receive from a closed channel");
-        }
-        return OptionalLong.empty();
-    }
-
-    /** Go's close. @throws ChanClosedException if already closed */
-    public void close() {
-        core.close(this);
-    }
-
-    /**
-     * Tells whether the channel is closed (buffered values may remain).
-     *
-     * @return true once closed
-     */
-    public boolean isClosed() {
-        return core.isClosed(this);
-    }
-
-    /**
-     * The number of values in the buffer now, a snapshot.
-     *
-     * @return values buffered now
-     */
-    public int len() {
-        return core.len(this);
-    }
-
-    /**
-     * The capacity the channel was made with.
-     *
-     * @return the buffer size (0: unbuffered)
-     */
-    public int cap() {
-        return core.cap(this);
     }
 
     /**

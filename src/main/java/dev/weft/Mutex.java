@@ -1,6 +1,9 @@
 package dev.weft;
 
-import dev.weft.jni.WeftJni;
+import dev.weft.internal.LockWord;
+import dev.weft.internal.NativeCond;
+import dev.weft.internal.NativeMutex;
+import dev.weft.internal.Parking;
 
 import java.lang.ref.Reference;
 import java.time.Duration;
@@ -27,8 +30,8 @@ import java.util.concurrent.locks.Lock;
 public final class Mutex implements Lock {
     private static final LockWord WORD = LockWord.IMPL;
 
-    final NativeSync sync;
-    /** sync.handle: the address of the native state word */
+    final NativeMutex sync;
+    /** sync.word(): the address of the native state word, here to spare the fast path a load */
     private final long word;
     /**
      * The holder, for the reentrancy and ownership checks. Plain: a
@@ -41,9 +44,8 @@ public final class Mutex implements Lock {
 
     /** An unlocked mutex. */
     public Mutex() {
-        Parking.ensureStarted();
-        sync = new NativeSync(this, WeftJni.weft_jni_mutex_new(), "mutex", WeftJni::weft_jni_mutex_free);
-        word = sync.handle;
+        sync = new NativeMutex(this);
+        word = sync.word();
     }
 
     private void checkNotHeld() {
@@ -56,10 +58,7 @@ public final class Mutex implements Lock {
     public void lock() {
         checkNotHeld();
         if (!WORD.tryLock(word) && !spinLock()) {
-            int r = NativeSync.awaitUninterruptibly(this, (op, tok) -> WeftJni.weft_jni_mutex_lock(op, sync.handle, tok));
-            if (r != WeftJni.WEFT_JNI_OK) {
-                throw new WeftException("Mutex.lock", r);
-            }
+            sync.lock(this);
         }
         owner = Thread.currentThread();
     }
@@ -186,15 +185,8 @@ public final class Mutex implements Lock {
     }
 
     private boolean acquire(long deadline) throws InterruptedException {
-        int r = WeftJni.WEFT_JNI_OK;
-        if (!WORD.tryLock(word) && !(spinFits(deadline) && spinLock())) {
-            r = NativeSync.await(this, (op, tok) -> WeftJni.weft_jni_mutex_lock(op, sync.handle, tok), deadline, true);
-        }
-        if (r == WeftJni.WEFT_JNI_ETIMEDOUT) {
+        if (!WORD.tryLock(word) && !(spinFits(deadline) && spinLock()) && !sync.lock(this, deadline)) {
             return false;
-        }
-        if (r != WeftJni.WEFT_JNI_OK) {
-            throw new WeftException("Mutex.lock", r);
         }
         owner = Thread.currentThread();
         return true;
@@ -222,10 +214,7 @@ public final class Mutex implements Lock {
             Reference.reachabilityFence(this); // the Reclaimer frees the word
             return;
         }
-        int r = NativeSync.packed(this, WeftJni.weft_jni_mutex_unlock(sync.handle));
-        if (r != WeftJni.WEFT_JNI_OK) {
-            throw new WeftException("Mutex.unlock", r);
-        }
+        sync.unlock(this);
     }
 
     /**
@@ -269,26 +258,21 @@ public final class Mutex implements Lock {
     /** The native condition variable behind {@link Mutex#newCondition()}. */
     private static final class Cond implements Condition {
         private final Mutex mutex;
-        private final NativeSync sync;
+        private final NativeCond sync;
 
         Cond(Mutex mutex) {
             this.mutex = mutex;
-            this.sync = new NativeSync(this, WeftJni.weft_jni_cond_new(), "cond", WeftJni::weft_jni_cond_free);
+            this.sync = new NativeCond(this);
         }
 
-        /** Waits; returns the native outcome; the mutex is held again on return or throw. */
-        private int waitFor(long deadline, boolean interruptible) throws InterruptedException {
+        /** Waits; the mutex is held again on return or throw. */
+        private void waitFor(long deadline, boolean interruptible) throws InterruptedException {
             if (interruptible && Thread.interrupted()) {
                 throw Coroutine.interruptedOrCancelled();
             }
             mutex.releaseForWait();
             try {
-                int r = NativeSync.await(this, (op, tok) -> WeftJni.weft_jni_cond_wait(op, sync.handle, mutex.sync.handle, tok),
-                        deadline, interruptible);
-                if (r == WeftJni.WEFT_JNI_ESTATE) {
-                    throw new IllegalMonitorStateException("await without holding the Mutex");
-                }
-                return r;
+                sync.await(this, mutex.sync, deadline, interruptible);
             } finally {
                 mutex.reacquireAfterWait();
             }
@@ -330,13 +314,13 @@ public final class Mutex implements Lock {
         @Override
         public void signal() {
             checkHeld();
-            NativeSync.packed(this, WeftJni.weft_jni_cond_signal(sync.handle, 0));
+            sync.signal(this, false);
         }
 
         @Override
         public void signalAll() {
             checkHeld();
-            NativeSync.packed(this, WeftJni.weft_jni_cond_signal(sync.handle, 1));
+            sync.signal(this, true);
         }
 
         private void checkHeld() {

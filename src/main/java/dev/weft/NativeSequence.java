@@ -1,11 +1,11 @@
 package dev.weft;
 
-import dev.weft.jni.WeftJni;
+import dev.weft.internal.NativeGenerator;
+
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.util.NoSuchElementException;
 import java.util.PrimitiveIterator;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A sequence of {@code long} values computed by C code running inside a
@@ -41,49 +41,16 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class NativeSequence implements PrimitiveIterator.OfLong, AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
-    /** Sequences opened and not yet freed (by close or the Cleaner); for tests. */
-    private static final AtomicLong LIVE = new AtomicLong();
 
     /** Largest count for {@link #fibonacci(int)}: F(0)..F(92) fit in a long. */
     public static final int FIBONACCI_MAX = 93;
     /** Largest depth for {@link #nested(int)}. */
     public static final int NESTED_MAX = 100_000;
 
-    /**
-     * The native handle, shared with the Cleaner action. It must not refer
-     * back to the NativeSequence, or the sequence would never become
-     * unreachable.
-     */
-    private static final class Handle implements Runnable {
-        // 0 once freed. Written under the owning sequence's monitor, or by the Cleaner once
-        // the sequence is unreachable; volatile so the Cleaner's thread sees the last write.
-        private volatile long h;
-
-        Handle(long h) {
-            this.h = h;
-        }
-
-        @Override
-        public void run() { // close() or the Cleaner: runs at most once (Cleanable contract)
-            long handle = h;
-            h = 0;
-            if (handle != 0) {
-                int rc = WeftJni.weft_jni_seq_close(handle);
-                if (rc != WeftJni.WEFT_JNI_OK) {
-                    // only WEFT_EBUSY is possible, and the monitor rules it out
-                    throw new WeftException("weft_jni_seq_close", rc);
-                }
-                LIVE.decrementAndGet();
-            }
-        }
-    }
-
-    private final Handle handle;
+    /** The native generator, also the Cleaner action (it does not refer back to this sequence). */
+    private final NativeGenerator generator;
     private final Cleaner.Cleanable cleanable;
     private final String kind;
-    private final long id;
-    private final long stackSize;
-    private final long[] slot = new long[1];
     // guarded by this
     private boolean closed;
     private boolean finished;
@@ -91,17 +58,9 @@ public final class NativeSequence implements PrimitiveIterator.OfLong, AutoClose
     private long next;
 
     private NativeSequence(int kindCode, String kind, long count) {
-        Native.ensureLoaded();
-        long h = WeftJni.weft_jni_seq_open(kindCode, count, 0);
-        if (h < 0) {
-            throw new WeftException("weft_jni_seq_open(" + kind + ", " + count + ")", (int) h);
-        }
-        LIVE.incrementAndGet();
-        this.handle = new Handle(h);
-        this.cleanable = CLEANER.register(this, handle);
+        this.generator = NativeGenerator.open(kindCode, kind, count);
+        this.cleanable = CLEANER.register(this, generator);
         this.kind = kind;
-        this.id = WeftJni.weft_jni_seq_id(h);
-        this.stackSize = WeftJni.weft_jni_seq_stack_size(h);
     }
 
     /**
@@ -121,7 +80,7 @@ public final class NativeSequence implements PrimitiveIterator.OfLong, AutoClose
         if (count < 0 || count > FIBONACCI_MAX) {
             throw new IllegalArgumentException("fibonacci count must be 0.." + FIBONACCI_MAX + ": " + count);
         }
-        return new NativeSequence(WeftJni.WEFT_JNI_SEQ_FIBONACCI, "fibonacci", count);
+        return new NativeSequence(NativeGenerator.FIBONACCI, "fibonacci", count);
     }
 
     /**
@@ -143,7 +102,7 @@ public final class NativeSequence implements PrimitiveIterator.OfLong, AutoClose
         if (depth < 0 || depth > NESTED_MAX) {
             throw new IllegalArgumentException("nested depth must be 0.." + NESTED_MAX + ": " + depth);
         }
-        return new NativeSequence(WeftJni.WEFT_JNI_SEQ_NESTED, "nested", depth);
+        return new NativeSequence(NativeGenerator.NESTED, "nested", depth);
     }
 
     /**
@@ -194,17 +153,13 @@ public final class NativeSequence implements PrimitiveIterator.OfLong, AutoClose
             return false;
         }
         try {
-            int rc = WeftJni.weft_jni_seq_next(handle.h, slot);
-            if (rc == WeftJni.WEFT_JNI_OK) {
-                next = slot[0];
+            if (generator.next(this)) {
+                next = generator.value();
                 buffered = true;
                 return true;
             }
-            if (rc == WeftJni.WEFT_JNI_DONE) {
-                finished = true;
-                return false;
-            }
-            throw new WeftException("weft_jni_seq_next(" + describe() + ")", rc);
+            finished = true;
+            return false;
         } finally {
             // keep this (and so the handle) reachable until the native call returned:
             // otherwise the Cleaner could free the generator while it runs
@@ -219,7 +174,7 @@ public final class NativeSequence implements PrimitiveIterator.OfLong, AutoClose
      * @return the generator id, from 1
      */
     public long id() {
-        return id;
+        return generator.id();
     }
 
     /**
@@ -228,7 +183,7 @@ public final class NativeSequence implements PrimitiveIterator.OfLong, AutoClose
      * @return the stack size in bytes
      */
     public long stackSize() {
-        return stackSize;
+        return generator.stackSize();
     }
 
     /**
@@ -262,16 +217,11 @@ public final class NativeSequence implements PrimitiveIterator.OfLong, AutoClose
     }
 
     private String describe() {
-        return "NativeSequence " + kind + " (generator #" + id + ")";
+        return "NativeSequence " + kind + " (generator #" + generator.id() + ")";
     }
 
     @Override
     public String toString() {
         return describe();
-    }
-
-    /** Native sequences opened and not yet freed, process-wide (for tests). */
-    static long liveCount() {
-        return LIVE.get();
     }
 }

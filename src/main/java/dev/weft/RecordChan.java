@@ -1,6 +1,7 @@
 package dev.weft;
 
-import dev.weft.jni.WeftJni;
+import dev.weft.internal.NativeChan;
+import dev.weft.internal.Parking;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -12,16 +13,19 @@ import java.util.Optional;
  * struct, say). Semantics as {@link Chan}; every record is copied in and
  * out, so the arrays a caller passes or gets are its own.
  */
-public final class RecordChan {
-    final NativeChan core;
+public final class RecordChan extends ChanBase {
     private final int recordSize;
 
     private RecordChan(int recordSize, int cap) {
+        super(owner -> NativeChan.ofRecords(owner, checkSize(recordSize), cap));
+        this.recordSize = recordSize;
+    }
+
+    private static int checkSize(int recordSize) {
         if (recordSize <= 0 || recordSize > 65536) {
             throw new IllegalArgumentException("record size must be 1..65536 bytes, not " + recordSize);
         }
-        this.recordSize = recordSize;
-        core = new NativeChan(this, recordSize, cap, false, false);
+        return recordSize;
     }
 
     /**
@@ -62,7 +66,7 @@ public final class RecordChan {
      */
     public void send(byte[] record) throws InterruptedException {
         check(record);
-        if (!NativeChan.sent(core.sendBytes(this, record, Long.MAX_VALUE, true), "RecordChan.send")) {
+        if (!core.sendRecord(this, record, Long.MAX_VALUE, true)) {
             throw new IllegalStateException("a blocking send returned without sending");
         }
     }
@@ -79,7 +83,7 @@ public final class RecordChan {
      */
     public boolean send(byte[] record, Duration timeout) throws InterruptedException {
         check(record);
-        return NativeChan.sent(core.sendBytes(this, record, Parking.deadline(timeout), true), "RecordChan.send");
+        return core.sendRecord(this, record, Parking.deadline(timeout), true);
     }
 
     /**
@@ -92,7 +96,7 @@ public final class RecordChan {
     public boolean trySend(byte[] record) {
         check(record);
         try {
-            return NativeChan.sent(core.sendBytes(this, record, Long.MAX_VALUE, false), "RecordChan.send");
+            return core.sendRecord(this, record, Long.MAX_VALUE, false);
         } catch (InterruptedException e) {
             throw new AssertionError("a try never waits", e);
         }
@@ -121,9 +125,7 @@ public final class RecordChan {
      * @throws InterruptedException if interrupted while waiting
      */
     public byte[] recvOrNull() throws InterruptedException {
-        Parking.Waiter w = Parking.waiter();
-        w.ensureElem(recordSize);
-        return received(w, core.recv(this, w, Long.MAX_VALUE, true), false);
+        return core.recvRecord(this, Long.MAX_VALUE, true, false);
     }
 
     /**
@@ -135,9 +137,7 @@ public final class RecordChan {
      * @throws InterruptedException if interrupted while waiting
      */
     public Optional<byte[]> recv(Duration timeout) throws InterruptedException {
-        Parking.Waiter w = Parking.waiter();
-        w.ensureElem(recordSize);
-        return Optional.ofNullable(received(w, core.recv(this, w, Parking.deadline(timeout), true), true));
+        return Optional.ofNullable(core.recvRecord(this, Parking.deadline(timeout), true, true));
     }
 
     /**
@@ -147,55 +147,11 @@ public final class RecordChan {
      * @throws ChanClosedException if closed and drained
      */
     public Optional<byte[]> tryRecv() {
-        Parking.Waiter w = Parking.waiter();
-        w.ensureElem(recordSize);
         try {
-            return Optional.ofNullable(received(w, core.recv(this, w, Long.MAX_VALUE, false), true));
+            return Optional.ofNullable(core.recvRecord(this, Long.MAX_VALUE, false, true));
         } catch (InterruptedException e) {
             throw new AssertionError("a try never waits", e);
         }
-    }
-
-    /** The record a receive got (null: closed, or none in time / ready). */
-    private byte[] received(Parking.Waiter w, int r, boolean closedThrows) {
-        if (!NativeChan.received(r, closedThrows, "RecordChan.recv")) {
-            return null;
-        }
-        byte[] out = new byte[recordSize];
-        WeftJni.weft_jni_op_get_bytes(w.op, out, recordSize);
-        return out;
-    }
-
-    /** Go's close. @throws ChanClosedException if already closed */
-    public void close() {
-        core.close(this);
-    }
-
-    /**
-     * Tells whether the channel is closed (buffered records may remain).
-     *
-     * @return true once closed
-     */
-    public boolean isClosed() {
-        return core.isClosed(this);
-    }
-
-    /**
-     * The number of records in the buffer now, a snapshot.
-     *
-     * @return records buffered now
-     */
-    public int len() {
-        return core.len(this);
-    }
-
-    /**
-     * The capacity the channel was made with.
-     *
-     * @return the buffer size (0: unbuffered)
-     */
-    public int cap() {
-        return core.cap(this);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.weft;
 
-import dev.weft.jni.WeftJni;
+import dev.weft.internal.NativeRwLock;
+import dev.weft.internal.Parking;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -15,15 +16,14 @@ import java.util.concurrent.locks.ReadWriteLock;
  * reentrant. Conditions are not supported.
  */
 public final class RwLock implements ReadWriteLock {
-    private final NativeSync sync;
+    private final NativeRwLock sync;
     private volatile Thread writer;
     private final Lock read = new View(false);
     private final Lock write = new View(true);
 
     /** An unlocked rwlock. */
     public RwLock() {
-        Parking.ensureStarted();
-        sync = new NativeSync(this, WeftJni.weft_jni_rwlock_new(), "rwlock", WeftJni::weft_jni_rwlock_free);
+        sync = new NativeRwLock(this);
     }
 
     @Override
@@ -38,11 +38,9 @@ public final class RwLock implements ReadWriteLock {
 
     private final class View implements Lock {
         private final boolean w;
-        private final int iw;
 
         View(boolean w) {
             this.w = w;
-            this.iw = w ? 1 : 0;
         }
 
         private void check() {
@@ -60,12 +58,8 @@ public final class RwLock implements ReadWriteLock {
         @Override
         public void lock() {
             check();
-            if (WeftJni.weft_jni_rwlock_trylock(sync.handle, iw) != WeftJni.WEFT_JNI_OK) {
-                int r = NativeSync.awaitUninterruptibly(RwLock.this,
-                        (op, tok) -> WeftJni.weft_jni_rwlock_lock(op, sync.handle, iw, tok));
-                if (r != WeftJni.WEFT_JNI_OK) {
-                    throw new WeftException("RwLock.lock", r);
-                }
+            if (!sync.tryLock(RwLock.this, w)) {
+                sync.lock(RwLock.this, w);
             }
             took();
         }
@@ -80,16 +74,8 @@ public final class RwLock implements ReadWriteLock {
             if (Thread.interrupted()) {
                 throw Coroutine.interruptedOrCancelled();
             }
-            int r = WeftJni.weft_jni_rwlock_trylock(sync.handle, iw);
-            if (r != WeftJni.WEFT_JNI_OK) {
-                r = NativeSync.await(RwLock.this, (op, tok) -> WeftJni.weft_jni_rwlock_lock(op, sync.handle, iw, tok),
-                        deadline, true);
-            }
-            if (r == WeftJni.WEFT_JNI_ETIMEDOUT) {
+            if (!sync.tryLock(RwLock.this, w) && !sync.lock(RwLock.this, w, deadline)) {
                 return false;
-            }
-            if (r != WeftJni.WEFT_JNI_OK) {
-                throw new WeftException("RwLock.lock", r);
             }
             took();
             return true;
@@ -98,7 +84,7 @@ public final class RwLock implements ReadWriteLock {
         @Override
         public boolean tryLock() {
             check();
-            if (WeftJni.weft_jni_rwlock_trylock(sync.handle, iw) == WeftJni.WEFT_JNI_OK) {
+            if (sync.tryLock(RwLock.this, w)) {
                 took();
                 return true;
             }
@@ -118,13 +104,7 @@ public final class RwLock implements ReadWriteLock {
                 }
                 writer = null;
             }
-            int r = NativeSync.packed(RwLock.this, WeftJni.weft_jni_rwlock_unlock(sync.handle, iw));
-            if (r == WeftJni.WEFT_JNI_ESTATE) {
-                throw new IllegalMonitorStateException("read lock not held");
-            }
-            if (r != WeftJni.WEFT_JNI_OK) {
-                throw new WeftException("RwLock.unlock", r);
-            }
+            sync.unlock(RwLock.this, w);
         }
 
         @Override

@@ -1,11 +1,8 @@
 package dev.weft;
 
-import dev.weft.jni.WeftJni;
-import org.bytedeco.javacpp.Pointer;
+import dev.weft.internal.NativeSelect;
+import dev.weft.internal.Parking;
 
-import java.lang.ref.Reference;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,48 +37,25 @@ import java.util.function.LongConsumer;
  */
 public final class Select {
     /** The most channel cases one select can have. */
-    public static final int MAX_CASES = 64;
-
-    private interface Case {
-        NativeChan chan();
-        Object owner();
-        boolean isSend();
-        long prepare();               // the 8-byte value to send
-        void unprepare(long value);   // not fired: undo prepare
-        /** Runs the action; a received object comes as {@code handed} (non-null) or as its Slots number. */
-        void fire(long value, Object handed, boolean closed);
-    }
+    public static final int MAX_CASES = NativeSelect.MAX_CASES;
 
     /**
-     * A case on a null channel: the native select skips a NULL channel
-     * (weft.h: never ready), so this case holds a place and no value.
+     * A case's action, run once its case fired: {@code closed}, a receive
+     * on a closed and drained channel; a received value is the native
+     * half's ({@link NativeSelect#takeObject()}, {@link NativeSelect#value()}).
      */
-    private record Nil(boolean isSend) implements Case {
-        public NativeChan chan() { return null; }
-        public Object owner() { return null; }
-        public long prepare() { return 0; }
-        public void unprepare(long v) {}
-        public void fire(long v, Object handed, boolean closed) {
-            throw new AssertionError("a nil channel's case fired");
-        }
+    private interface Action {
+        void fire(boolean closed);
     }
 
-    private final List<Case> cases = new ArrayList<>();
-    /*
-     * The native call's arguments (weft_jni_select's block: n channel
-     * handles, n values, n directions) in one direct buffer kept across
-     * runs, passed by its address. Java arrays made JNI copy each one into
-     * a fresh malloc'd block and back on every run; java.nio buffers as
-     * arguments cost an IsInstanceOf, a GetDirectBufferAddress and a field
-     * read each in JavaCPP's glue, a third of a select with a default on
-     * four channels (143 ns). Rebuilt when cases were added since (cases
-     * are never removed); this Select keeps the buffer, so the address
-     * stays valid while it runs.
-     */
-    private ByteBuffer args;
-    private long argsAddress;
-    private int argCases = -1;
-    private int nils; // cases on a null channel
+    /** The action of a case on a null channel, which never fires. */
+    private static final Action NIL = closed -> {
+        throw new AssertionError("a nil channel's case fired");
+    };
+
+    private final NativeSelect cases = new NativeSelect();
+    /** By case index, as the native half numbers them. */
+    private final List<Action> actions = new ArrayList<>();
     private Duration timeout;
     private Runnable onTimeout;
     private Runnable onDefault;
@@ -97,14 +71,9 @@ public final class Select {
         return new Select();
     }
 
-    private Select add(Case c) {
-        if (cases.size() == MAX_CASES) {
-            throw new IllegalStateException("a select has at most " + MAX_CASES + " channel cases");
-        }
-        cases.add(c);
-        if (c instanceof Nil) {
-            nils++;
-        }
+    /** Records the action of the case just added as {@code index}. */
+    private Select add(int index, Action a) {
+        actions.add(index, a);
         return this;
     }
 
@@ -163,26 +132,9 @@ public final class Select {
      */
     public <T> Select recv(Chan<T> ch, Consumer<? super T> onValue, Runnable onClosed) {
         Objects.requireNonNull(onValue, "action is null");
-        Objects.requireNonNull(onClosed, "action is null");
-        if (ch == null) {
-            return add(new Nil(false));
-        }
-        ch.toNative(); // the native select cannot see a party in the heap seat
-        return add(new Case() {
-            public NativeChan chan() { return ch.core; }
-            public Object owner() { return ch; }
-            public boolean isSend() { return false; }
-            public long prepare() { return 0; }
-            public void unprepare(long v) {}
-            @SuppressWarnings("unchecked")
-            public void fire(long v, Object handed, boolean closed) {
-                if (closed) {
-                    onClosed.run();
-                } else {
-                    onValue.accept((T) (handed != null ? handed : Slots.take(v)));
-                }
-            }
-        });
+        @SuppressWarnings("unchecked")
+        Runnable got = () -> onValue.accept((T) cases.takeObject());
+        return recvCase(ch, got, onClosed);
     }
 
     /**
@@ -195,22 +147,20 @@ public final class Select {
      */
     public Select recv(LongChan ch, LongConsumer onValue, Runnable onClosed) {
         Objects.requireNonNull(onValue, "action is null");
+        return recvCase(ch, () -> onValue.accept(cases.value()), onClosed);
+    }
+
+    /** A receive case on ch (null: nil); {@code got} takes the value from the native half. */
+    private Select recvCase(ChanBase ch, Runnable got, Runnable onClosed) {
         Objects.requireNonNull(onClosed, "action is null");
         if (ch == null) {
-            return add(new Nil(false));
+            return add(cases.recv(null, null), NIL);
         }
-        return add(new Case() {
-            public NativeChan chan() { return ch.core; }
-            public Object owner() { return ch; }
-            public boolean isSend() { return false; }
-            public long prepare() { return 0; }
-            public void unprepare(long v) {}
-            public void fire(long v, Object handed, boolean closed) {
-                if (closed) {
-                    onClosed.run();
-                } else {
-                    onValue.accept(v);
-                }
+        return add(cases.recv(ch.core, ch), closed -> {
+            if (closed) {
+                onClosed.run();
+            } else {
+                got.run();
             }
         });
     }
@@ -228,17 +178,9 @@ public final class Select {
         Objects.requireNonNull(value, "Chan does not carry null");
         Objects.requireNonNull(onSent, "action is null");
         if (ch == null) {
-            return add(new Nil(true));
+            return add(cases.send(null, null, 0L), NIL);
         }
-        ch.toNative();
-        return add(new Case() {
-            public NativeChan chan() { return ch.core; }
-            public Object owner() { return ch; }
-            public boolean isSend() { return true; }
-            public long prepare() { return Slots.put(value); }
-            public void unprepare(long v) { Slots.drop(v); }
-            public void fire(long v, Object handed, boolean closed) { onSent.run(); }
-        });
+        return add(cases.send(ch.core, ch, (Object) value), closed -> onSent.run());
     }
 
     /**
@@ -252,16 +194,9 @@ public final class Select {
     public Select send(LongChan ch, long value, Runnable onSent) {
         Objects.requireNonNull(onSent, "action is null");
         if (ch == null) {
-            return add(new Nil(true));
+            return add(cases.send(null, null, 0L), NIL);
         }
-        return add(new Case() {
-            public NativeChan chan() { return ch.core; }
-            public Object owner() { return ch; }
-            public boolean isSend() { return true; }
-            public long prepare() { return value; }
-            public void unprepare(long v) {}
-            public void fire(long v, Object handed, boolean closed) { onSent.run(); }
-        });
+        return add(cases.send(ch.core, ch, value), closed -> onSent.run());
     }
 
     /**
@@ -289,22 +224,6 @@ public final class Select {
         return this;
     }
 
-    private void buildArgs(int n) {
-        ByteBuffer b = ByteBuffer.allocateDirect(n * (2 * Long.BYTES + Integer.BYTES)).order(ByteOrder.nativeOrder());
-        for (int i = 0; i < n; i++) {
-            Case c = cases.get(i);
-            b.putLong(i * Long.BYTES, c.chan() == null ? 0 : c.chan().handle);
-            b.putInt(2 * n * Long.BYTES + i * Integer.BYTES, c.isSend() ? 1 : 2);
-        }
-        args = b;
-        argsAddress = new Pointer(b).address();
-        argCases = n;
-    }
-
-    private int valueAt(int n, int i) {
-        return (n + i) * Long.BYTES;
-    }
-
     /**
      * Waits for one case, performs it and runs its action (on this thread).
      *
@@ -313,84 +232,18 @@ public final class Select {
      * @throws IllegalStateException if there is no case, default or timeout at all
      */
     public void run() throws InterruptedException {
-        int n = cases.size();
         long deadline = timeout != null ? Parking.deadline(timeout) : Long.MAX_VALUE;
-        if (nils == n) {
-            runWithoutChannels(deadline, n > 0);
+        if (cases.noChannels()) {
+            runWithoutChannels(deadline, cases.size() > 0);
             return;
         }
-        if (argCases != n) {
-            buildArgs(n);
-        }
-        ByteBuffer block = args;
-        for (int i = 0; i < n; i++) {
-            block.putLong(valueAt(n, i), cases.get(i).prepare());
-        }
-        Parking.Waiter w = Parking.waiter();
-        int fired = -1;
-        int r;
-        boolean atOnce = false; // fired in the call: a receive's value is in the block
-        w.waits = Parking.WAITS_SELECT;
-        w.selectHanded = false;
-        try {
-            // HAND: a case that fires at once may take a sitter's token
-            // back (cnative/src/chan.h, the seat), touching nothing of the
-            // sitter's; its outcome (a receiver's value) then goes by hand
-            long packed = WeftJni.weft_jni_select(w.op, n, argsAddress,
-                    (onDefault != null ? 1 : 0) | WeftJni.WEFT_JNI_HAND, w.startToken());
-            r = (short) packed;
-            if (r >= 0 && r != Parking.PARKED && (r & WeftJni.WEFT_JNI_SELECT_CLOSED) == 0) {
-                Case c = cases.get(r);
-                atOnce = true;
-                Parking.completed(packed >> 16, true, !c.isSend() ? Parking.WAITS_SEND
-                        : c.chan().objects ? Parking.WAITS_RECV_OBJECT : Parking.WAITS_RECV,
-                        block.getLong(valueAt(n, r)));
-            } else {
-                r = Parking.status(packed);
-            }
-            if (r == Parking.PARKED) {
-                r = Parking.await(w, deadline, true);
-            }
-            if (r >= 0) {
-                fired = r & (WeftJni.WEFT_JNI_SELECT_CLOSED - 1);
-            }
-        } finally {
-            w.waits = Parking.WAITS_NONE;
-            for (int i = 0; i < n; i++) {
-                if (i != fired && cases.get(i).isSend()) {
-                    cases.get(i).unprepare(block.getLong(valueAt(n, i)));
-                }
-            }
-            for (Case c : cases) {
-                Reference.reachabilityFence(c.owner());
-            }
-            Reference.reachabilityFence(block); // its memory is the native call's argument
-        }
-        if (fired >= 0) {
-            boolean closed = (r & WeftJni.WEFT_JNI_SELECT_CLOSED) != 0;
-            Case c = cases.get(fired);
-            if (w.selectHanded) {
-                // a sender completed this receive case and handed its value
-                // (Parking.handOver): the op record need not be asked
-                w.selectHanded = false;
-                Object o = w.handObject;
-                w.handObject = null;
-                c.fire(w.handValue, o, false);
-            } else if (closed || c.isSend()) {
-                c.fire(0, null, closed);
-            } else {
-                // fired in the call: weft_jni_select left the value in the block
-                c.fire(atOnce ? block.getLong(valueAt(n, fired)) : WeftJni.weft_jni_op_case_value(w.op, fired),
-                        null, false);
-            }
-        } else if (r == WeftJni.WEFT_JNI_EAGAIN) {
+        int fired = cases.run(onDefault != null, deadline);
+        if (fired == NativeSelect.DEFAULT) {
             onDefault.run();
-        } else if (r == WeftJni.WEFT_JNI_ETIMEDOUT) {
+        } else if (fired == NativeSelect.TIMEOUT) {
             onTimeout.run();
-        } else if (r == WeftJni.WEFT_JNI_ECLOSED) {
-            throw new ChanClosedException("select: send on a closed channel");
         } else {
-            throw new WeftException("Select.run", r);
+            actions.get(fired).fire(cases.closed());
         }
     }
 }

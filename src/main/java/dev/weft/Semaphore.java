@@ -1,6 +1,7 @@
 package dev.weft;
 
-import dev.weft.jni.WeftJni;
+import dev.weft.internal.NativeSemaphore;
+import dev.weft.internal.Parking;
 
 import java.time.Duration;
 
@@ -9,7 +10,7 @@ import java.time.Duration;
  * permits to waiters, waiting by parking.
  */
 public final class Semaphore {
-    private final NativeSync sync;
+    private final NativeSemaphore sync;
 
     /**
      * Creates a semaphore holding {@code permits} permits.
@@ -21,8 +22,7 @@ public final class Semaphore {
         if (permits < 0) {
             throw new IllegalArgumentException("permits must be >= 0, not " + permits);
         }
-        Parking.ensureStarted();
-        sync = new NativeSync(this, WeftJni.weft_jni_sem_new(permits), "sem", WeftJni::weft_jni_sem_free);
+        sync = new NativeSemaphore(this, permits);
     }
 
     /**
@@ -51,14 +51,7 @@ public final class Semaphore {
         if (Thread.interrupted()) {
             throw Coroutine.interruptedOrCancelled();
         }
-        int r = NativeSync.await(this, (op, tok) -> WeftJni.weft_jni_sem_acquire(op, sync.handle, tok), deadline, true);
-        if (r == WeftJni.WEFT_JNI_ETIMEDOUT) {
-            return false;
-        }
-        if (r != WeftJni.WEFT_JNI_OK) {
-            throw new WeftException("Semaphore.acquire", r);
-        }
-        return true;
+        return sync.acquire(this, deadline);
     }
 
     /**
@@ -67,19 +60,12 @@ public final class Semaphore {
      * @return true if a permit was taken without waiting
      */
     public boolean tryAcquire() {
-        try {
-            return WeftJni.weft_jni_sem_try_acquire(sync.handle) == WeftJni.WEFT_JNI_OK;
-        } finally {
-            java.lang.ref.Reference.reachabilityFence(this);
-        }
+        return sync.tryAcquire(this);
     }
 
     /** Returns a permit (to the longest waiter, if any). */
     public void release() {
-        int r = NativeSync.packed(this, WeftJni.weft_jni_sem_release(sync.handle));
-        if (r != WeftJni.WEFT_JNI_OK) {
-            throw new WeftException("Semaphore.release", r);
-        }
+        sync.release(this);
     }
 
     /**
@@ -88,10 +74,6 @@ public final class Semaphore {
      * @return permits available now (0 while anyone waits)
      */
     public long availablePermits() {
-        try {
-            return Math.max(0, WeftJni.weft_jni_sem_value(sync.handle));
-        } finally {
-            java.lang.ref.Reference.reachabilityFence(this);
-        }
+        return Math.max(0, sync.value(this));
     }
 }

@@ -1,6 +1,7 @@
 package dev.weft;
 
-import dev.weft.jni.WeftJni;
+import dev.weft.internal.NativeWaitGroup;
+import dev.weft.internal.Parking;
 
 import java.time.Duration;
 
@@ -11,12 +12,11 @@ import java.time.Duration;
  * coroutines' {@code weft_wg_t} semantics.
  */
 public final class WaitGroup {
-    private final NativeSync sync;
+    private final NativeWaitGroup sync;
 
     /** A WaitGroup with count 0. */
     public WaitGroup() {
-        Parking.ensureStarted();
-        sync = new NativeSync(this, WeftJni.weft_jni_wg_new(), "wg", WeftJni::weft_jni_wg_free);
+        sync = new NativeWaitGroup(this);
     }
 
     /**
@@ -27,12 +27,8 @@ public final class WaitGroup {
      * @throws IllegalStateException if the count would go negative (it is left unchanged)
      */
     public void add(int delta) {
-        int r = NativeSync.packed(this, WeftJni.weft_jni_wg_add(sync.handle, delta));
-        if (r == WeftJni.WEFT_JNI_EINVAL) {
+        if (!sync.add(this, delta)) {
             throw new IllegalStateException("WaitGroup count would go negative (" + count() + " + " + delta + ")");
-        }
-        if (r != WeftJni.WEFT_JNI_OK) {
-            throw new WeftException("WaitGroup.add", r);
         }
     }
 
@@ -47,11 +43,7 @@ public final class WaitGroup {
      * @return the current count
      */
     public long count() {
-        try {
-            return WeftJni.weft_jni_wg_count(sync.handle);
-        } finally {
-            java.lang.ref.Reference.reachabilityFence(this);
-        }
+        return sync.count(this);
     }
 
     /**
@@ -60,10 +52,7 @@ public final class WaitGroup {
      * @throws InterruptedException if interrupted while waiting
      */
     public void await() throws InterruptedException {
-        int r = NativeSync.await(this, (op, tok) -> WeftJni.weft_jni_wg_wait(op, sync.handle, tok), Long.MAX_VALUE, true);
-        if (r != WeftJni.WEFT_JNI_OK) {
-            throw new WeftException("WaitGroup.await", r);
-        }
+        sync.await(this, Long.MAX_VALUE);
     }
 
     /**
@@ -74,14 +63,6 @@ public final class WaitGroup {
      * @throws InterruptedException if interrupted while waiting
      */
     public boolean await(Duration timeout) throws InterruptedException {
-        int r = NativeSync.await(this, (op, tok) -> WeftJni.weft_jni_wg_wait(op, sync.handle, tok),
-                Parking.deadline(timeout), true);
-        if (r == WeftJni.WEFT_JNI_ETIMEDOUT) {
-            return false;
-        }
-        if (r != WeftJni.WEFT_JNI_OK) {
-            throw new WeftException("WaitGroup.await", r);
-        }
-        return true;
+        return sync.await(this, Parking.deadline(timeout));
     }
 }

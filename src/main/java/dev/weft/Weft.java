@@ -1,6 +1,6 @@
 package dev.weft;
 
-import dev.weft.jni.WeftJni;
+import dev.weft.internal.Native;
 
 /**
  * Entry point to Weft: Go-style concurrency for Java on a native C core.
@@ -43,8 +43,7 @@ public final class Weft {
      * @throws UnsatisfiedLinkError if the native library cannot be loaded
      */
     public static String version() {
-        Native.ensureLoaded();
-        return WeftJni.weft_jni_version();
+        return Native.version();
     }
 
     /**
@@ -100,11 +99,7 @@ public final class Weft {
         if (fnAddress == 0) {
             throw new IllegalArgumentException("fnAddress is 0");
         }
-        Parking.ensureStarted();
-        int r = WeftJni.weft_jni_go(fnAddress, arg);
-        if (r != WeftJni.WEFT_JNI_OK) {
-            throw new WeftException("weft_go", r);
-        }
+        Native.go(fnAddress, arg);
     }
 
     /**
@@ -119,12 +114,7 @@ public final class Weft {
     public static long nativeSymbol(String libraryPath, String symbol) {
         java.util.Objects.requireNonNull(libraryPath, "libraryPath is null");
         java.util.Objects.requireNonNull(symbol, "symbol is null");
-        Native.ensureLoaded();
-        long a = WeftJni.weft_jni_dlsym(libraryPath, symbol);
-        if (a == 0) {
-            throw new UnsatisfiedLinkError("weft: " + WeftJni.weft_jni_dlerror());
-        }
-        return a;
+        return Native.symbol(libraryPath, symbol);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.weft;
 
+import dev.weft.internal.Native;
+
 /**
  * A failure reported by Weft's native core: carries the core's negative
  * {@code WEFT_E*} code, its name and the core's description of it

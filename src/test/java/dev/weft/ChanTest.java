@@ -1,6 +1,6 @@
 package dev.weft;
 
-import dev.weft.jni.WeftJni;
+import dev.weft.internal.Probe;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
@@ -10,7 +10,6 @@ import static org.testng.Assert.assertThrows;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.fail;
 
-import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +19,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
-import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
 
 public class ChanTest {
@@ -39,7 +37,7 @@ public class ChanTest {
             Blocked.receivers(ch, 1);
             ch.send(o);
             assertSame(r.join(), o);
-            assertFalse(Slots.holds(o), "a handed-over object still sits in a slot");
+            assertFalse(Probe.slotsHold(o), "a handed-over object still sits in a slot");
         }
     }
 
@@ -102,7 +100,7 @@ public class ChanTest {
         long t0 = System.nanoTime();
         String c = new String("c");
         assertFalse(ch.send(c, Duration.ofMillis(30)));
-        assertFalse(Slots.holds(c), "a send that timed out still holds its object");
+        assertFalse(Probe.slotsHold(c), "a send that timed out still holds its object");
         assertTrue(System.nanoTime() - t0 >= 25_000_000L);
         assertEquals(ch.recv(Duration.ofMillis(30)), "a");
         assertNull(ch.recv(Duration.ofMillis(30)));
@@ -220,11 +218,11 @@ public class ChanTest {
             Chan<String> ch = Chan.make(1);
             ch.trySend("left behind");
         }
-        for (int i = 0; i < 20 && Slots.size() > 1000; i++) {
+        for (int i = 0; i < 20 && Probe.slots() > 1000; i++) {
             System.gc();
             Thread.sleep(50);
         }
-        assertTrue(Slots.size() < 1000, "objects of dead channels still held: " + Slots.size());
+        assertTrue(Probe.slots() < 1000, "objects of dead channels still held: " + Probe.slots());
     }
 
     /**
@@ -290,67 +288,6 @@ public class ChanTest {
         assertEquals(locked, rounds / 4);
     }
 
-    @Test(timeOut = 10_000)
-    public void seatFastPathIsTheFfmOneOnJdk22AndUnsafesBefore() {
-        // the java22 profile compiles FfmChanSeat; losing it (or Unsafe's on
-        // JDK 21) silently would put a JNI call back on every native hand-off
-        assertEquals(ChanSeat.IMPL.getClass().getName(),
-                FastPathForms.expected("dev.weft.FfmChanSeat", "dev.weft.UnsafeChanSeat", "dev.weft.ChanSeat$None"));
-        assertEquals(Chan.make().core.seat, ChanSeat.IMPL.fast());
-        assertFalse(Chan.make(1).core.seat, "a buffered channel has no seat");
-        assertFalse(RecordChan.make(8, 0).core.seat, "a record receiver reads its op record, never a hand-over");
-    }
-
-    /** Every form of ChanSeat this JDK can run (the suite runs the one IMPL picked). */
-    @DataProvider
-    public Object[][] seats() throws Exception {
-        return FastPathForms.all(new UnsafeChanSeat(), new ChanSeat.None(), "FfmChanSeat");
-    }
-
-    /**
-     * ChanSeat itself, step by step, in each of its forms: a party sitting
-     * in the seat is taken from Java (the native seat is empty after, and
-     * taken once only), and the outcome handed over completes its wait, in
-     * both directions; its next operations, which must tell the native op
-     * record its wait ended by hand, work as usual.
-     */
-    @Test(dataProvider = "seats", timeOut = 30_000)
-    public void aSitterIsTakenFromJavaAndHandedItsOutcome(ChanSeat seat) throws Exception {
-        if (!seat.fast()) {
-            assertEquals(seat.takeReceiver(Chan.make().core.handle), 0);
-            return; // the JNI form: no fast path, the native seat does it all (the other tests)
-        }
-        Chan<Object> ch = Chan.make();
-        ch.toNative(); // the native seat (before, the heap seat does its job)
-        Object first = new Object();
-        Coroutine<List<Object>> r = Weft.go(() -> List.of(ch.recv(), ch.recv()));
-        Blocked.receivers(ch, 1); // sitting: unbuffered, 8 bytes, nobody queued
-        int t = seat.takeReceiver(ch.core.handle);
-        assertTrue(t > 0, "no sitter taken: " + t);
-        assertEquals(WeftJni.weft_jni_chan_queued(ch.core.handle, Blocked.RECEIVERS), 0L, "the seat was not emptied");
-        assertEquals(seat.takeReceiver(ch.core.handle), 0, "one sitter taken twice");
-        Parking.handSeated(t, 0, first);
-        ch.send("second"); // the receiver's next wait starts on its op record as usual
-        assertEquals(r.join(Duration.ofSeconds(10)), List.of(first, "second"));
-        Reference.reachabilityFence(ch);
-
-        LongChan longs = LongChan.make(0);
-        Coroutine<Void> s = Weft.go(() -> {
-            longs.send(41);
-            longs.send(42);
-            return null;
-        });
-        Blocked.await(longs.core, Blocked.SENDERS, 1);
-        Parking.Waiter me = Parking.waiter();
-        t = seat.takeSender(longs.core.handle, me);
-        assertTrue(t > 0, "no sitting sender taken: " + t);
-        assertEquals(me.seatValue, 41L);
-        assertEquals(seat.takeSender(longs.core.handle, me), 0, "one sitter taken twice");
-        Parking.handSeated(t, 0, null); // the sender's OK
-        assertEquals(longs.recv(), 42L);
-        s.join(Duration.ofSeconds(10));
-    }
-
     /**
      * Sitters that time out race partners that take them from Java (or
      * natively): every value is received exactly once, in order, whoever
@@ -388,7 +325,7 @@ public class ChanTest {
             assertEquals(l.getAsLong(), (long) i);
         }
         producer.join(Duration.ofSeconds(60));
-        assertEquals(Slots.size(), 0, "objects left in slots");
+        assertEquals(Probe.slots(), 0, "objects left in slots");
         assertTrue(timeouts > 0, "no receive timed out: the race this test is about never happened");
     }
 }

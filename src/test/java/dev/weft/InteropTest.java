@@ -1,5 +1,7 @@
 package dev.weft;
 
+import dev.weft.internal.Probe;
+
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertThrows;
@@ -279,14 +281,14 @@ public class InteropTest {
      */
     private static long settle(long target) throws InterruptedException {
         long end = System.nanoTime() + SETTLE_NANOS;
-        long v = Native.liveChannels();
+        long v = Probe.liveChannels();
         for (int same = 0; System.nanoTime() < end; ) {
             if (target != Long.MIN_VALUE ? v <= target : same >= 2) {
                 break;
             }
             System.gc();
             Thread.sleep(10); // a poll interval, not an ordering: the loop re-checks
-            long now = Native.liveChannels();
+            long now = Probe.liveChannels();
             same = now == v ? same + 1 : 0;
             v = now;
         }

@@ -1,5 +1,7 @@
 package dev.weft;
 
+import dev.weft.internal.Probe;
+
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertThrows;
@@ -150,16 +152,16 @@ public class NativeSequenceTest {
     @Test(timeOut = 60_000)
     public void forgottenSequencesAreFreedByTheCleaner() throws InterruptedException {
         long nativeBefore = WeftJni.weft_jni_seq_live();
-        long javaBefore = NativeSequence.liveCount();
+        long javaBefore = Probe.liveGenerators();
         openAndForget(500); // nothing closes these but the Cleaner
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while ((WeftJni.weft_jni_seq_live() > nativeBefore || NativeSequence.liveCount() > javaBefore)
+        while ((WeftJni.weft_jni_seq_live() > nativeBefore || Probe.liveGenerators() > javaBefore)
                 && System.nanoTime() < deadline) {
             System.gc();
             Thread.sleep(20);
         }
         assertEquals(WeftJni.weft_jni_seq_live(), nativeBefore, "native sequences still alive");
-        assertEquals(NativeSequence.liveCount(), javaBefore, "sequences not cleaned");
+        assertEquals(Probe.liveGenerators(), javaBefore, "sequences not cleaned");
     }
 
     private static void openAndForget(int n) {

@@ -1,5 +1,7 @@
 package dev.weft;
 
+import dev.weft.internal.Probe;
+
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertThrows;
 import static org.testng.Assert.assertTrue;
@@ -48,7 +50,7 @@ public class SelectTest {
         Select.create().send(out, "x", sent::incrementAndGet).run();
         assertEquals(sent.get(), 1);
         assertEquals(r.join(), "x");
-        assertEquals(Slots.size() < 1000, true);
+        assertEquals(Probe.slots() < 1000, true);
     }
 
     /**
@@ -282,6 +284,6 @@ public class SelectTest {
         }
         assertEquals(all.cardinality(), 2 * per);
         assertTrue(!o.isEmpty() && !g.isEmpty(), "a send case never fired: " + o.size() + " / " + g.size());
-        assertEquals(Slots.count(x -> x instanceof Msg), 0, "values left in slots");
+        assertEquals(Probe.slotsCount(x -> x instanceof Msg), 0, "values left in slots");
     }
 }

@@ -1,4 +1,4 @@
-package dev.weft;
+package dev.weft.internal;
 
 import java.lang.System.Logger.Level;
 import java.util.function.Supplier;
@@ -10,9 +10,11 @@ import java.util.function.Supplier;
  *
  * <ol>
  * <li>The FFM form, on a 22+ JVM (the FFM API is final there). The FFM
- * forms live in src/main/java22, compiled with release 22 into the same
- * output directory and loaded by name only on such a JVM, so these classes
- * still run on 21. {@code -Dweft.ffm=false} skips them.</li>
+ * forms live in src/main/java22, compiled with release 22 into the jar's
+ * versioned section {@code META-INF/versions/22} (a multi-release jar:
+ * only a 22+ JVM sees them there) and loaded by name only on such a JVM,
+ * so these classes still run on 21. A jar built by JDK 21 has no such
+ * section. {@code -Dweft.ffm=false} skips them.</li>
  * <li>The Unsafe form: the same reads, writes and CASes through
  * {@code sun.misc.Unsafe} ({@link UnsafeMemory}), JDK 21's fast path.
  * {@code -Dweft.unsafe=false} skips them.</li>
@@ -24,7 +26,7 @@ final class FastPath {
     private FastPath() {}
 
     /**
-     * A new {@code dev.weft.<ffmClass>} if this JVM can have it, else the
+     * A new {@code dev.weft.internal.<ffmClass>} if this JVM can have it, else the
      * Unsafe form's, else the JNI form's; {@code what} names the fast path
      * in the log.
      */
@@ -32,7 +34,7 @@ final class FastPath {
             String what) {
         if (Runtime.version().feature() >= 22 && enabled("weft.ffm")) {
             try {
-                return type.cast(Class.forName("dev.weft." + ffmClass).getDeclaredConstructor().newInstance());
+                return type.cast(Class.forName(FastPath.class.getPackageName() + "." + ffmClass).getDeclaredConstructor().newInstance());
             } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
                 log(what + ": " + ffmClass + " unavailable", e);
             }

@@ -1,5 +1,6 @@
-package dev.weft;
+package dev.weft.internal;
 
+import dev.weft.WeftException;
 import dev.weft.jni.WeftJni;
 
 import java.lang.ref.Cleaner;
@@ -30,13 +31,14 @@ import java.util.concurrent.locks.LockSupport;
  * <p>A waiter lives as long as its thread: a {@link Cleaner} on the thread
  * frees its op record and token once the thread is unreachable.
  */
-final class Parking {
+public final class Parking {
     private Parking() {}
 
     static final int OK = WeftJni.WEFT_JNI_OK;
     static final int PARKED = WeftJni.WEFT_JNI_PARKED;
 
-    static final Cleaner CLEANER = Cleaner.create();
+    /** The Cleaner of Weft's Java-side resources: waiters, and a coroutine's unobserved failure. */
+    public static final Cleaner CLEANER = Cleaner.create();
 
     private static final ConcurrentHashMap<Integer, Waiter> BY_TOKEN = new ConcurrentHashMap<>();
     private static final AtomicInteger NEXT_TOKEN = new AtomicInteger();
@@ -53,7 +55,7 @@ final class Parking {
     }
 
     /** Loads the library and starts the runtime and the wake thread. */
-    static void ensureStarted() {
+    public static void ensureStarted() {
         // the static initializer does the work
     }
 
@@ -168,7 +170,7 @@ final class Parking {
         }
 
         private static long newOp(long elemBytes) {
-            long h = WeftJni.weft_jni_op_new(elemBytes, Select.MAX_CASES);
+            long h = WeftJni.weft_jni_op_new(elemBytes, NativeSelect.MAX_CASES);
             if (h <= 0) {
                 throw new WeftException("weft_jni_op_new", (int) h);
             }
@@ -200,7 +202,7 @@ final class Parking {
     static final int WAITS_SEND = 1;
     static final int WAITS_RECV = 2;
     static final int WAITS_RECV_OBJECT = 3;
-    /** A {@link Select} that may be handed a receive case's value ({@link #handOver}). */
+    /** A {@link NativeSelect} that may be handed a receive case's value ({@link #handOver}). */
     static final int WAITS_SELECT = 4;
     static final int NO_HAND = Integer.MIN_VALUE;
 
@@ -219,7 +221,7 @@ final class Parking {
      * must unlink the other cases anyway). A wait completed any other way
      * (a close, a native coroutine) is delivered as before and asks.
      *
-     * <p>Callers that pass {@code WEFT_JNI_HAND} (NativeChan, and Select
+     * <p>Callers that pass {@code WEFT_JNI_HAND} (NativeChan, and NativeSelect
      * through {@link #completed}) must come here: a wait that sat in the
      * channel's seat (cnative/src/chan.h) and whose token a {@code HAND}
      * call got back learns its outcome, and a receive its value, from this
@@ -235,7 +237,7 @@ final class Parking {
      * {@link #handOver}'s work on the token a call got back (0: none,
      * negative: deliver, it asks); {@code ok}: the call completed that
      * token's wait with its own operation of the mirror {@code kind}. A
-     * {@link Select} whose case fired at once comes here directly: its
+     * {@link NativeSelect} whose case fired at once comes here directly: its
      * status is the case's index, not OK.
      */
     static void completed(long token, boolean ok, int kind, long value) {
@@ -253,7 +255,7 @@ final class Parking {
         if (ok && w.waits == kind) {
             // for an object, value is the Slots number this thread just
             // filled: empty it here and hand the object itself, so the
-            // slot's line never leaves this core (Chan.sendSlot)
+            // slot's line never leaves this core (NativeChan.sendObject)
             hand(w, value, kind == WAITS_RECV_OBJECT ? Slots.take(value) : null);
         } else if (ok && w.waits == WAITS_SELECT && kind != WAITS_SEND) {
             // a send that completed a select: what it sent is what the
@@ -357,7 +359,7 @@ final class Parking {
                 if (Thread.interrupted()) {
                     if (interruptible && WeftJni.weft_jni_op_abort(w.op, WeftJni.WEFT_JNI_ECANCELED) == 1) {
                         status(WeftJni.weft_jni_op_result(w.op));
-                        throw Coroutine.interruptedOrCancelled();
+                        throw Cancellation.interruptedOrCancelled();
                     }
                     interrupted = true; // completed meanwhile, or not interruptible
                 }
@@ -476,7 +478,7 @@ final class Parking {
     }
 
     /** Deadline in System.nanoTime terms for a timeout; MAX_VALUE for none. */
-    static long deadline(java.time.Duration timeout) {
+    public static long deadline(java.time.Duration timeout) {
         if (timeout == null) {
             throw new NullPointerException("timeout is null");
         }

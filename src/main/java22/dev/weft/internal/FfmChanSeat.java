@@ -1,4 +1,4 @@
-package dev.weft;
+package dev.weft.internal;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,8 +25,9 @@ import java.lang.invoke.VarHandle;
  * ping-pong got slower than with no fast path at all (818-895 ns per
  * round trip against 726-784).
  *
- * <p>Compiled with release 22 into the same output directory and only
- * loaded by name on a 22+ JVM.
+ * <p>In the jar's release-22 section ({@code META-INF/versions/22}),
+ * compiled with release 22 whatever JDK builds, and loaded by name
+ * ({@link FastPath}) on a 22+ JVM only.
  */
 final class FfmChanSeat extends ChanSeat {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();

@@ -1,14 +1,18 @@
-package dev.weft;
+package dev.weft.internal;
 
+import dev.weft.WeftException;
 import dev.weft.jni.WeftJni;
 import org.bytedeco.javacpp.Loader;
 
 /**
  * Loads the JNI library once and checks that it speaks the ABI these
- * classes were compiled against. Everything in {@code dev.weft} reaches the
- * native core through {@link WeftJni} after {@link #ensureLoaded()}.
+ * classes were compiled against; and the process-wide native calls that
+ * belong to no channel or lock (the version, starting a C coroutine,
+ * looking up a C function, error names). Only this package reaches the
+ * native core, through {@link WeftJni}, after {@link #ensureLoaded()}; the
+ * API in {@code dev.weft} calls this package.
  */
-final class Native {
+public final class Native {
     private Native() {}
 
     private static final String LIBRARY;
@@ -40,13 +44,59 @@ final class Native {
     }
 
     /** Loads the library if needed; throws UnsatisfiedLinkError if it cannot. */
-    static void ensureLoaded() {
+    public static void ensureLoaded() {
         // the static initializer does the work
     }
 
-    /** The file the JNI library was loaded from. */
-    static String library() {
+    /**
+     * The file the JNI library was loaded from (loading it first if needed).
+     *
+     * @return the library's path
+     */
+    public static String library() {
         return LIBRARY;
+    }
+
+    /**
+     * The loaded native core's version, {@code "MAJOR.MINOR.PATCH"}.
+     *
+     * @return weft_version()
+     */
+    public static String version() {
+        return WeftJni.weft_jni_version();
+    }
+
+    /**
+     * Starts {@code void *fn(void *arg)} as a detached C coroutine on the
+     * runtime (started first if needed).
+     *
+     * @param fnAddress the function's address, not 0
+     * @param arg       its argument
+     * @throws WeftException if weft_go fails
+     */
+    public static void go(long fnAddress, long arg) {
+        Parking.ensureStarted();
+        int r = WeftJni.weft_jni_go(fnAddress, arg);
+        if (r != WeftJni.WEFT_JNI_OK) {
+            throw new WeftException("weft_go", r);
+        }
+    }
+
+    /**
+     * The address of {@code symbol} in the shared library
+     * {@code libraryPath}, which is loaded for it and stays loaded.
+     *
+     * @param libraryPath the library file
+     * @param symbol      the function's name
+     * @return its address
+     * @throws UnsatisfiedLinkError with dlerror()'s words if either cannot be found
+     */
+    public static long symbol(String libraryPath, String symbol) {
+        long a = WeftJni.weft_jni_dlsym(libraryPath, symbol);
+        if (a == 0) {
+            throw new UnsatisfiedLinkError("weft: " + WeftJni.weft_jni_dlerror());
+        }
+        return a;
     }
 
     /**
@@ -67,11 +117,23 @@ final class Native {
         return WeftJni.weft_jni_sync_live();
     }
 
-    static String errorName(int code) {
+    /**
+     * A status code's macro name, as weft.h spells it.
+     *
+     * @param code a WEFT_E* code
+     * @return its name, for example {@code "WEFT_EINVAL"}
+     */
+    public static String errorName(int code) {
         return WeftJni.weft_jni_errname(code);
     }
 
-    static String strerror(int code) {
+    /**
+     * weft_strerror's description of a status code.
+     *
+     * @param code a WEFT_E* code
+     * @return its description
+     */
+    public static String strerror(int code) {
         return WeftJni.weft_jni_strerror(code);
     }
 }

@@ -1,8 +1,13 @@
-package dev.weft;
+package dev.weft.internal;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
+
+import dev.weft.ApiAccess;
+import dev.weft.Coroutine;
+import dev.weft.Mutex;
+import dev.weft.Weft;
 
 import java.time.Duration;
 import dev.weft.jni.WeftJni;
@@ -36,7 +41,7 @@ public class LockWordTest {
     public void takesAFreeWordAndNoOther(LockWord form) throws Exception {
         LockWord w = witness(form);
         Mutex m = new Mutex();
-        long h = m.sync.handle;
+        long h = ApiAccess.sync(m).handle;
         assertEquals(w.peek(h), LockWord.FREE);
         assertTrue(form.tryLock(h), "a free word is taken");
         assertEquals(w.peek(h), LockWord.LOCKED);
@@ -58,7 +63,7 @@ public class LockWordTest {
     public void leavesAWordWithAWaiterToTheNativeUnlock(LockWord form) throws Exception {
         LockWord w = witness(form);
         Mutex m = new Mutex();
-        long h = m.sync.handle;
+        long h = ApiAccess.sync(m).handle;
         m.lock();
         Coroutine<Void> waiter = Weft.go(() -> {
             m.lock();
@@ -85,7 +90,7 @@ public class LockWordTest {
     public void refusesAWordInHandOffMode(LockWord form) throws Exception {
         LockWord w = witness(form);
         Mutex m = new Mutex();
-        long h = m.sync.handle;
+        long h = ApiAccess.sync(m).handle;
         // a starving mutex hands itself to its first waiter: nobody barges,
         // even when LOCKED is clear between the unlock and the hand-over
         setState(h, LockWord.STARVING | LockWord.WAITERS);

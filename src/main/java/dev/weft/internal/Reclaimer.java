@@ -1,4 +1,4 @@
-package dev.weft;
+package dev.weft.internal;
 
 import java.lang.ref.PhantomReference;
 import java.lang.ref.ReferenceQueue;

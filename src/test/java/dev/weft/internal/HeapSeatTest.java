@@ -1,4 +1,4 @@
-package dev.weft;
+package dev.weft.internal;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
@@ -7,6 +7,15 @@ import static org.testng.Assert.assertThrows;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 import static org.testng.Assert.fail;
+
+import dev.weft.ApiAccess;
+import dev.weft.Blocked;
+import dev.weft.Chan;
+import dev.weft.ChanClosedException;
+import dev.weft.Coroutine;
+import dev.weft.CoroutineException;
+import dev.weft.Select;
+import dev.weft.Weft;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -21,14 +30,18 @@ import org.testng.annotations.Test;
  * Go's semantics and loses nothing.
  */
 public class HeapSeatTest {
+    private static HeapSeat heap(Chan<?> ch) {
+        return ApiAccess.core(ch).heap;
+    }
+
     private static void awaitSitting(Chan<?> ch, boolean senders) throws InterruptedException {
         if (senders) {
             Blocked.senders(ch, 1);
         } else {
             Blocked.receivers(ch, 1);
         }
-        assertEquals(ch.heap.sitting(senders), 1, "not waiting in the heap seat");
-        assertFalse(ch.heap.isNative());
+        assertEquals(heap(ch).sitting(senders), 1, "not waiting in the heap seat");
+        assertFalse(heap(ch).isNative());
     }
 
     @Test(timeOut = 60_000)
@@ -44,7 +57,7 @@ public class HeapSeatTest {
             Select.create().recv(ch, got::set).orElse(() -> fail("default taken while a sender waited")).run();
             assertEquals(got.get(), "v");
             s.join(Duration.ofSeconds(10));
-            assertTrue(ch.heap.isNative());
+            assertTrue(heap(ch).isNative());
 
             Chan<String> out = Chan.make();
             Coroutine<String> r = Weft.go(() -> out.recv());
@@ -92,7 +105,7 @@ public class HeapSeatTest {
             awaitSitting(ch, false);
             Coroutine<String> second = Weft.go(() -> ch.recv());
             Blocked.receivers(ch, 2);
-            assertTrue(ch.heap.isNative());
+            assertTrue(heap(ch).isNative());
             ch.send("a");
             ch.send("b");
             assertEquals(first.join(Duration.ofSeconds(10)), "a");
@@ -120,8 +133,8 @@ public class HeapSeatTest {
         Chan<String> ch = Chan.make();
         assertNull(ch.recv(Duration.ofMillis(20)));
         assertFalse(ch.send("x", Duration.ofMillis(20)));
-        assertEquals(ch.heap.sitting(true) + ch.heap.sitting(false), 0);
-        assertFalse(ch.heap.isNative(), "a timeout switched the channel");
+        assertEquals(heap(ch).sitting(true) + heap(ch).sitting(false), 0);
+        assertFalse(heap(ch).isNative(), "a timeout switched the channel");
         assertFalse(ch.trySend("x"), "a timed-out receiver still looked like one");
         assertNull(ch.tryRecv(), "a timed-out sender left its value");
 
@@ -141,7 +154,7 @@ public class HeapSeatTest {
         Coroutine<String> r = Weft.go(() -> ch.recv());
         ch.send("z");
         assertEquals(r.join(Duration.ofSeconds(10)), "z");
-        assertFalse(ch.heap.isNative());
+        assertFalse(heap(ch).isNative());
     }
 
     @Test(timeOut = 60_000)
@@ -158,7 +171,7 @@ public class HeapSeatTest {
         awaitSitting(ch, true);
         assertEquals(ch.tryRecv(), "from the sender");
         s.join(Duration.ofSeconds(10));
-        assertFalse(ch.heap.isNative());
+        assertFalse(heap(ch).isNative());
     }
 
     /**
@@ -212,7 +225,7 @@ public class HeapSeatTest {
                 got.set(m.i());
             }
             assertEquals(got.cardinality(), n, "values lost (round " + round + ")");
-            assertTrue(ch.heap.isNative());
+            assertTrue(heap(ch).isNative());
         }
         assertEquals(Slots.count(o -> o instanceof Msg), 0, "values left in slots");
     }

@@ -1,8 +1,18 @@
-package dev.weft;
+package dev.weft.internal;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertNotNull;
 import static org.testng.Assert.assertTrue;
+
+import dev.weft.Chan;
+import dev.weft.Coroutine;
+import dev.weft.LongChan;
+import dev.weft.Mutex;
+import dev.weft.RecordChan;
+import dev.weft.RwLock;
+import dev.weft.Semaphore;
+import dev.weft.WaitGroup;
+import dev.weft.Weft;
 
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;

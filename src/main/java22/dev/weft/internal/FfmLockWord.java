@@ -1,4 +1,4 @@
-package dev.weft;
+package dev.weft.internal;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,7 +25,7 @@ import java.lang.invoke.VarHandle;
  * uncontended (lock+unlock 17.6 ns against 13.0 with the CASes first,
  * ReentrantLock 14.1: a load just before a locked instruction on the same
  * line), and a contended lock only got cheaper that way while nobody
- * spun: without {@link Mutex}'s spin, CAS-first lowered contended
+ * spun: without {@link dev.weft.Mutex}'s spin, CAS-first lowered contended
  * throughput (JMH, 4 / 64 virtual threads: 0.71x / 0.78x ReentrantLock
  * against 0.85x / 0.95x), because under contention the word carries
  * WAITERS or WOKEN, so that CAS fails and is one more locked operation on
@@ -33,8 +33,9 @@ import java.lang.invoke.VarHandle;
  * is mostly 0 or LOCKED: 1.43x / 1.35x CAS-first against 1.25x / 1.17x
  * with the reads (unlock read-first, lock CAS-first).
  *
- * <p>Compiled with release 22 into the same output directory and only
- * loaded by name on a 22+ JVM. {@code reinterpret} is a restricted method:
+ * <p>In the jar's release-22 section ({@code META-INF/versions/22}),
+ * compiled with release 22 whatever JDK builds, and loaded by name
+ * ({@link FastPath}) on a 22+ JVM only. {@code reinterpret} is a restricted method:
  * the JVM warns once unless run with {@code --enable-native-access}.
  */
 final class FfmLockWord extends LockWord {
@@ -43,14 +44,14 @@ final class FfmLockWord extends LockWord {
     // state is the first member of struct weft_mutex (static asserts in jni_runtime.c)
 
     @Override
-    boolean tryLock(long mutexHandle) {
+    public boolean tryLock(long mutexHandle) {
         int s = (int) INT.compareAndExchange(ALL, mutexHandle, 0, LOCKED);
         // free, and not handed over in order (mutex.c: barging)
         return s == 0 || (s & (LOCKED | STARVING)) == 0 && INT.compareAndSet(ALL, mutexHandle, s, s | LOCKED);
     }
 
     @Override
-    boolean tryUnlock(long mutexHandle) {
+    public boolean tryUnlock(long mutexHandle) {
         int s = (int) INT.compareAndExchange(ALL, mutexHandle, LOCKED, 0);
         // nobody to wake (none queued, or one woken already) and no hand-off due
         return s == LOCKED || (s & (LOCKED | STARVING)) == LOCKED
@@ -59,7 +60,7 @@ final class FfmLockWord extends LockWord {
     }
 
     @Override
-    int peek(long mutexHandle) {
+    public int peek(long mutexHandle) {
         return (int) INT.getVolatile(ALL, mutexHandle);
     }
 }

@@ -1,16 +1,17 @@
-package dev.weft;
+package dev.weft.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The Java seat of an unbuffered {@link Chan}: while only Java threads
- * have used the channel, one waiting party sits here, in a field on the
- * Java heap, and the other side takes it with one compare-and-set on that
- * same field, without a native call. The first {@link Select} on the
- * channel, its {@link Chan#close() close}, or a second party waiting on
- * the same side switches the channel to its native implementation
+ * The Java seat of an unbuffered {@link dev.weft.Chan} (its
+ * {@link NativeChan}'s): while only Java threads have used the channel,
+ * one waiting party sits here, in a field on the Java heap, and the other
+ * side takes it with one compare-and-set on that same field, without a
+ * native call. The first {@link dev.weft.Select} on the channel, its
+ * close, or a second party waiting on the same side switches the channel
+ * to its native implementation
  * (cnative/src/chan.c) for good; from then on this class only says so.
  *
  * <p>Why: on a ping-pong each hand-over is paid in cache-line transfers
@@ -41,8 +42,8 @@ import java.util.concurrent.locks.LockSupport;
  * the sitter itself (to sleep, or to leave on a timeout or an interrupt)
  * or by a switcher: exactly one of them wins, which is the whole
  * correctness argument for matching, waking and leaving. Users cannot
- * send a {@code Sit}, a {@code Kick} or {@code NATIVE}: none is public,
- * so any other object in the seat is a user's value.
+ * send a {@code Sit}, a {@code Kick} or {@code NATIVE}: none leaves this
+ * package, so any other object in the seat is a user's value.
  *
  * <p>Why a switch, not a merge: a heap sitter is invisible to the native
  * channel, so no party may wait natively while one sits here, and the
@@ -224,7 +225,7 @@ final class HeapSeat extends HeapSeatGuess {
 
     /**
      * Switches the channel to native for good and returns once it is:
-     * a {@link Select} on it or its close calls this first.
+     * a select on it or its close calls this first.
      */
     void toNative() {
         guess = null;
@@ -332,7 +333,7 @@ final class HeapSeat extends HeapSeatGuess {
                 }
                 if (Thread.interrupted()) {
                     if (SEAT.compareAndSet(this, zz, null)) {
-                        throw Coroutine.interruptedOrCancelled();
+                        throw Cancellation.interruptedOrCancelled();
                     }
                     interrupted = true; // completed meanwhile: that wins, the interrupt stays pending
                     return settled(zz, seat);

@@ -1,4 +1,4 @@
-package dev.weft;
+package dev.weft.internal;
 
 /**
  * {@link ChanSeat} through {@code sun.misc.Unsafe} ({@link UnsafeMemory}):

@@ -1,9 +1,9 @@
-package dev.weft;
+package dev.weft.internal;
 
 /**
  * The Java half of an unbuffered 8-byte channel's native seat (used by a
- * {@link LongChan}, and by a {@link Chan} once it left its
- * {@link HeapSeat}) (cnative/src/chan.h,
+ * {@link dev.weft.LongChan}, and by a {@link dev.weft.Chan} once it left
+ * its {@link HeapSeat}) (cnative/src/chan.h,
  * "the seat"): a Java party that finds the other side sitting there takes
  * the sitter itself, under the channel's spinlock, without a native call,
  * then hands the outcome over ({@link Parking#handSeated}). The sitter sat
@@ -14,7 +14,7 @@ package dev.weft;
  *
  * <p>What it saves is Java's share of a hand-off, not a cache line: the
  * JNI call (its two thread-state transitions), the {@code Slots} put and
- * take of a {@link Chan}'s object, and the receiver's native read of the
+ * take of a {@code Chan}'s object, and the receiver's native read of the
  * value. Measured on the unbuffered ping-pong (6 alternated runs of an
  * in-process harness, medians): 586-694 ns per round trip against
  * 653-794 without, 0.91-1.13x {@code SynchronousQueue} against

@@ -1,4 +1,4 @@
-package dev.weft;
+package dev.weft.internal;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;

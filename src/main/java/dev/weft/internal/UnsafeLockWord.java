@@ -1,4 +1,4 @@
-package dev.weft;
+package dev.weft.internal;
 
 /**
  * {@link LockWord} through {@code sun.misc.Unsafe} ({@link UnsafeMemory}):
@@ -26,7 +26,7 @@ final class UnsafeLockWord extends LockWord {
     }
 
     @Override
-    boolean tryLock(long mutexHandle) {
+    public boolean tryLock(long mutexHandle) {
         if (UnsafeMemory.casInt(mutexHandle, FREE, LOCKED)) {
             return true;
         }
@@ -36,7 +36,7 @@ final class UnsafeLockWord extends LockWord {
     }
 
     @Override
-    boolean tryUnlock(long mutexHandle) {
+    public boolean tryUnlock(long mutexHandle) {
         if (UnsafeMemory.casInt(mutexHandle, LOCKED, FREE)) {
             return true;
         }
@@ -48,7 +48,7 @@ final class UnsafeLockWord extends LockWord {
     }
 
     @Override
-    int peek(long mutexHandle) {
+    public int peek(long mutexHandle) {
         return UnsafeMemory.getIntVolatile(mutexHandle);
     }
 }
