@@ -11,7 +11,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * How a Java thread waits on Weft's native channels and locks without
- * blocking inside a native call (cnative/src/ext.h has the native half).
+ * blocking inside a native call (cnative/jni/ext.h has the native half).
  *
  * <p>Each thread that ever waits gets a {@link Waiter}: a native op record
  * (the external waiter and its element buffer) and a token, the number by

@@ -8,7 +8,7 @@ package dev.weft.internal;
  * spinlock with an exchange or give up, empty the seat, release the lock
  * with a release store. The offsets are struct weft_chan's
  * (cnative/src/chan.h), held there by static asserts in
- * cnative/src/jni_runtime.c.
+ * cnative/jni/jni_runtime.c.
  *
  * <p>Without it, a JDK 21 made every hand-over of a channel that left its
  * heap seat a JNI call: select4 measured 1.10× jox against 0.87× with the

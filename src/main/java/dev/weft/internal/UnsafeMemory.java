@@ -19,7 +19,7 @@ import java.lang.reflect.Field;
  * Javadoc: "if o is null, offset is an absolute address"). Callers pass
  * addresses of live native objects, in bounds and aligned for the access
  * (the offsets are the structs', held by static asserts in
- * cnative/src/jni_runtime.c).
+ * cnative/jni/jni_runtime.c).
  *
  * <p>Reached by reflection and method handles, not by name: javac warns of
  * every use of an internal API by name, unsuppressably, and the main

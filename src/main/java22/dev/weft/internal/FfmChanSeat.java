@@ -9,7 +9,7 @@ import java.lang.invoke.VarHandle;
  * written with VarHandles on one constant segment spanning the address
  * space, the handle being the offset ({@link FfmLockWord} says why). The
  * offsets are struct weft_chan's (cnative/src/chan.h), held there by
- * static asserts in cnative/src/jni_runtime.c.
+ * static asserts in cnative/jni/jni_runtime.c.
  *
  * <p>The lock is lock.h's spinlock: an exchange takes it (on x86 a
  * {@code xchg}, a full barrier; elsewhere at least acquire), a release
