@@ -4,9 +4,9 @@
  * over plain send/recv (select's stress is in test_select.c), and the
  * live-channel count of weft_stats. */
 #include "harness.h"
+#include "chan_helpers.h"
 #include "rt_helpers.h"
 #include "weft.h"
-#include "chan.h" /* queue lengths, to know when a party is blocked */
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,33 +14,10 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static int nqueued(weft_chan_t *c, int dir)
-{
-    int n = 0;
-    weft_spin_lock(&c->lock);
-    for (weft_waiter_t *w = (dir == WEFT_RECV ? c->recvq : c->sendq).head; w; w = w->next)
-        n++;
-    weft_spin_unlock(&c->lock);
-    return n;
-}
-
-/* Waits (up to 5 s) until n parties are queued on c's dir end. */
-static void wait_queued(weft_chan_t *c, int dir, int n)
-{
-    int64_t end = weft_now() + 5000000000LL;
-    while (nqueued(c, dir) != n) {
-        if (weft_now() > end)
-            WEFT_FAIL("expected %d waiters on %s, have %d", n, dir == WEFT_RECV ? "recvq" : "sendq",
-                      nqueued(c, dir));
-        weft_sleep(100000);
-    }
-}
-
 static void sleep_ms(int ms)
 {
     weft_sleep((int64_t)ms * 1000000);
 }
-
 
 /* ---- arguments and simple semantics -------------------------------------- */
 

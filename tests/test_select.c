@@ -3,41 +3,15 @@
  * coroutines and threads, cancellation, many cases, and MPMC stress with
  * exact accounting where both ends select. */
 #include "harness.h"
+#include "chan_helpers.h"
 #include "rt_helpers.h"
 #include "weft.h"
-#include "chan.h" /* queue lengths, to know when a party is blocked */
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
-/* ---- helpers (as in test_chan.c) ---------------------------------------- */
-
-static int nqueued(weft_chan_t *c, int dir)
-{
-    int n = 0;
-    weft_spin_lock(&c->lock);
-    for (weft_waiter_t *w = (dir == WEFT_RECV ? c->recvq : c->sendq).head; w; w = w->next)
-        n++;
-    weft_spin_unlock(&c->lock);
-    return n;
-}
-
-static int nqueued_all(weft_chan_t *c)
-{
-    return nqueued(c, WEFT_RECV) + nqueued(c, WEFT_SEND);
-}
-
-static void wait_queued(weft_chan_t *c, int dir, int n)
-{
-    int64_t end = weft_now() + 5000000000LL;
-    while (nqueued(c, dir) != n) {
-        if (weft_now() > end)
-            WEFT_FAIL("expected %d waiters, have %d", n, nqueued(c, dir));
-        weft_sleep(100000);
-    }
-}
-
+/* ---- helpers ------------------------------------------------------------ */
 
 static weft_chan_t *mk(size_t cap)
 {

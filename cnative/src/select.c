@@ -47,6 +47,7 @@
 #include "chan.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define SEL_STACK_CASES 8 /* up to this many cases: no allocation */
 
@@ -160,7 +161,13 @@ static int sel_validate(weft_case_t *cases, int n, int *m)
 }
 
 /* Pass 1's orders: Fisher-Yates over the non-NULL cases (inside-out
- * form) for polling, and the same cases sorted by channel to lock. */
+ * form) for polling, and the same cases sorted by channel to lock.  The
+ * lock order starts from the poll order, not the source order, so that
+ * cases on one channel sit in it (and are queued on that channel, pass
+ * 4) in a random order: started from source order, the stable sort
+ * always queued case 0 first, and a parked select with two cases on one
+ * channel fired the first every time (Go's runtime/select.go starts from
+ * the poll order for the same reason). */
 static void sel_orders(const weft_case_t *cases, int n, int m, int *pollorder, int *lockorder)
 {
     for (int i = 0, j = 0; i < n; i++) {
@@ -169,9 +176,9 @@ static void sel_orders(const weft_case_t *cases, int n, int m, int *pollorder, i
         uint32_t r = sel_rand((uint32_t)j + 1);
         pollorder[j] = pollorder[r];
         pollorder[r] = i;
-        lockorder[j] = i;
         j++;
     }
+    memcpy(lockorder, pollorder, (size_t)m * sizeof *lockorder);
     sort_lockorder(cases, lockorder, m);
 }
 
