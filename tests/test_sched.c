@@ -342,4 +342,46 @@ WEFT_TEST(ping_pong_pair_does_not_starve_the_queue)
     weft_shutdown();
 }
 
+/* A burst of live coroutines leaves its stacks in the shared cache when
+ * it ends (no munmap on the path of whoever frees them, stack.c); the
+ * monitor then gives the excess over what the cache keeps back to the
+ * OS within a few of its ticks. */
+static weft_sem_t burst_go;
+
+static void *burst_member(void *arg)
+{
+    (void)arg;
+    weft_sem_acquire(&burst_go);
+    return NULL;
+}
+
+WEFT_TEST(a_burst_of_stacks_goes_back_to_the_os)
+{
+    extern long weft_stack_os_count(void);
+    enum { N = 12000, KEEP = 4096 };
+    weft_config_t cfg = { 2, 0, 0, 0 };
+    CHECK_EQ_INT(weft_init(&cfg), WEFT_OK);
+    CHECK_EQ_INT(weft_sem_init(&burst_go, 0), WEFT_OK);
+    static weft_co_t *cos[N];
+    for (int i = 0; i < N; i++)
+        CHECK_EQ_INT(weft_spawn(NULL, burst_member, NULL, &cos[i]), WEFT_OK);
+    CHECK(weft_stack_os_count() >= N);
+    for (int i = 0; i < N; i++)
+        weft_sem_release(&burst_go);
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ_INT(weft_join(cos[i], NULL), WEFT_OK);
+        weft_co_release(cos[i]);
+    }
+    /* the cache may hold all of them now; the monitor trims it back to
+     * KEEP, plus what the threads' own pools hold (16 each) */
+    int64_t deadline = weft_now() + 20000000000LL;
+    long n;
+    while ((n = weft_stack_os_count()) > KEEP + 64 && weft_now() < deadline)
+        weft_sleep(10000000);
+    printf("stacks mapped after the burst: %ld\n", n);
+    CHECK(n <= KEEP + 64);
+    weft_sem_destroy(&burst_go);
+    weft_shutdown();
+}
+
 WEFT_TEST_MAIN()

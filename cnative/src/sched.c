@@ -878,10 +878,12 @@ static void *monitor_main(void *arg)
 {
     (void)arg;
     int64_t tick = MONITOR_TICK_NS;
+    weft_stack_cache_trimmed(1); /* released stacks: the monitor returns the excess (stack.c) */
     while (!atomic_load_explicit(&rt.stopping, memory_order_acquire)) {
         weft_parker_wait(rt.monitor_parker, weft_now() + tick);
         if (atomic_load(&rt.stopping))
             break;
+        weft_stack_cache_trim(0);
         int busy = 0;
         int64_t now = weft_now();
         weft_spin_lock(&monitor_lock);
@@ -914,6 +916,8 @@ static void *monitor_main(void *arg)
         /* back off while nothing runs: an idle runtime stays idle */
         tick = busy ? MONITOR_TICK_NS : (tick * 2 > MONITOR_IDLE_NS ? MONITOR_IDLE_NS : tick * 2);
     }
+    weft_stack_cache_trimmed(0);
+    weft_stack_cache_trim(0); /* back to what the cache keeps without a trimmer */
     return NULL;
 }
 

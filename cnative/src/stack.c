@@ -9,13 +9,22 @@
  * thread A simply joins B's pool.  At thread exit the pool is returned to
  * the OS (a pthread key destructor).
  *
- * Behind the per-thread pools sits one shared cache (GCACHE_MAX stacks,
- * under a spinlock), reached only in batches of BATCH: a thread whose
- * pool overflows moves a batch there, a thread whose pool runs dry takes
- * a batch back.  Without it, stacks pile up where coroutines *end* and are
- * missing where they *start*: a coroutine spawning on one worker while its
- * children finish on another paid an mmap per spawn (W2: 12 us per
- * spawn instead of ~100 ns).
+ * Behind the per-thread pools sits one shared cache (under a spinlock),
+ * reached only in batches of BATCH: a thread whose pool overflows moves a
+ * batch there, a thread whose pool runs dry takes a batch back.  Without
+ * it, stacks pile up where coroutines *end* and are missing where they
+ * *start*: a coroutine spawning on one worker while its children finish
+ * on another paid an mmap per spawn (W2: 12 us per spawn instead of
+ * ~100 ns).
+ *
+ * The cache keeps GCACHE_KEEP stacks for good.  While the scheduler's
+ * monitor runs (weft_stack_cache_trimmed), it may hold more, up to
+ * GCACHE_HARD: the monitor gives the excess back to the OS a part per
+ * tick, off the path of whoever freed them.  A burst of live coroutines
+ * ending at once (W7: 100k coroutines in a chain) then costs no munmap
+ * per coroutine where they end (7.4 us each on a 2-core EPYC VM, a third
+ * of W7's time).  With no monitor (generators alone) the cache stops at
+ * GCACHE_KEEP, as before, and the rest is freed at once.
  *
  * Invariant: a pooled stack is not running anything.  A coroutine never
  * releases its own stack (gen.c releases a generator's stack from the
@@ -29,6 +38,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #if defined(WEFT_VALGRIND)
 #include <valgrind/valgrind.h>
@@ -36,11 +47,19 @@
 
 #define POOL_MAX 16
 #define BATCH 8
-#define GCACHE_MAX 4096
+#define GCACHE_KEEP 4096        /* kept for good */
+#define GCACHE_HARD (1 << 20)   /* at most, while a trimmer runs */
+#define TRIM_MIN 256            /* given back per trim at least (if that many are over) */
 
 static weft_spin_t gcache_lock = WEFT_SPIN_INIT;
 static _Atomic int gcache_n; /* written under gcache_lock; read without it to skip an empty cache */
-static weft_stack_t gcache[GCACHE_MAX];
+/* gcache_cap entries: the static array while it is enough, a larger heap
+ * copy while a trimmer lets the cache grow (back to the static one once
+ * trimmed), so a program without the runtime allocates nothing here */
+static weft_stack_t gcache_base[GCACHE_KEEP];
+static weft_stack_t *gcache = gcache_base;
+static int gcache_cap = GCACHE_KEEP;
+static _Atomic int trimmer;  /* the monitor trims the excess over GCACHE_KEEP */
 
 struct pool {
     int n;
@@ -78,11 +97,73 @@ void weft_stack_pool_drain(void)
     weft_spin_lock(&gcache_lock);
     while (gcache_n > 0)
         os_free(&gcache[--gcache_n]);
+    if (gcache != gcache_base) {
+        free(gcache);
+        gcache = gcache_base;
+        gcache_cap = GCACHE_KEEP;
+    }
     weft_spin_unlock(&gcache_lock);
 }
 
 /* Refills this thread's pool with up to BATCH stacks of `usable` bytes
  * from the shared cache; returns how many it moved. */
+/* gcache_lock held: how many of `want` more stacks the cache takes,
+ * growing it if a trimmer runs (a failed growth just takes fewer). */
+static int gcache_room(int want)
+{
+    int limit = atomic_load_explicit(&trimmer, memory_order_relaxed) ? GCACHE_HARD : GCACHE_KEEP;
+    if (gcache_n + want > gcache_cap && gcache_cap < limit) {
+        int cap = gcache_cap * 2 > GCACHE_HARD ? GCACHE_HARD : gcache_cap * 2;
+        /* allocating under a spinlock: rare (log2 of the peak), and nobody
+         * else may touch the array meanwhile */
+        weft_stack_t *g = gcache == gcache_base ? malloc((size_t)cap * sizeof *g)
+                                                 : realloc(gcache, (size_t)cap * sizeof *g);
+        if (g) {
+            if (gcache == gcache_base)
+                memcpy(g, gcache_base, (size_t)gcache_n * sizeof *g);
+            gcache = g;
+            gcache_cap = cap;
+        }
+    }
+    int max = gcache_cap < limit ? gcache_cap : limit;
+    int room = max - gcache_n;
+    return room < 0 ? 0 : room < want ? room : want;
+}
+
+void weft_stack_cache_trimmed(int on)
+{
+    atomic_store_explicit(&trimmer, on, memory_order_relaxed);
+}
+
+void weft_stack_cache_trim(int all)
+{
+    enum { CHUNK = 512 };
+    weft_stack_t out[CHUNK];
+    for (;;) {
+        weft_spin_lock(&gcache_lock);
+        int excess = gcache_n - (all ? 0 : GCACHE_KEEP);
+        int k = excess / 8 + TRIM_MIN;
+        if (k > excess)
+            k = excess;
+        if (k > CHUNK)
+            k = CHUNK;
+        for (int i = 0; i < k; i++)
+            out[i] = gcache[--gcache_n];
+        if (gcache != gcache_base && gcache_n <= GCACHE_KEEP) {
+            memcpy(gcache_base, gcache, (size_t)gcache_n * sizeof *gcache);
+            free(gcache);
+            gcache = gcache_base;
+            gcache_cap = GCACHE_KEEP;
+        }
+        weft_spin_unlock(&gcache_lock);
+        /* the munmaps outside the lock: spawners keep drawing meanwhile */
+        for (int i = 0; i < k; i++)
+            os_free(&out[i]);
+        if (k < CHUNK || !all)
+            return; /* one chunk per tick unless told to empty it */
+    }
+}
+
 static int refill(struct pool *p, size_t usable)
 {
     if (!atomic_load_explicit(&gcache_n, memory_order_relaxed))
@@ -162,8 +243,9 @@ void weft_stack_put(weft_stack_t *stk)
         /* Move the oldest BATCH to the shared cache (the newest are the
          * likeliest to be warm); what does not fit goes back to the OS. */
         weft_spin_lock(&gcache_lock);
+        int room = gcache_room(BATCH);
         for (int i = 0; i < BATCH; i++) {
-            if (gcache_n < GCACHE_MAX)
+            if (i < room)
                 gcache[gcache_n++] = p->s[i];
             else
                 os_free(&p->s[i]);

@@ -56,6 +56,13 @@ int weft_stack_get(weft_stack_t *stk, size_t usable);
 /* Gives a stack back: pooled on this thread (bounded), or freed. */
 void weft_stack_put(weft_stack_t *stk);
 
+/* The shared cache of released stacks (stack.c).  While `on`, the cache
+ * may grow past what it keeps for good, and someone (the scheduler's
+ * monitor) calls weft_stack_cache_trim periodically: each call gives part
+ * of the excess back to the OS; all != 0 frees the whole cache. */
+void weft_stack_cache_trimmed(int on);
+void weft_stack_cache_trim(int all);
+
 /* Frees every stack pooled on this thread (also runs at thread exit). */
 void weft_stack_pool_drain(void);
 
