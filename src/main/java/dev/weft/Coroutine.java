@@ -95,8 +95,8 @@ public abstract sealed class Coroutine<T> {
     }
 
     /**
-     * The one kind of Coroutine there is: the handle is the Runnable its
-     * virtual thread runs. The public type does not implement Runnable (a
+     * The kind of Coroutine Weft.go starts (Member is the other, a scope's):
+     * the handle is the Runnable its virtual thread runs. The public type does not implement Runnable (a
      * handle is no task for users to run), and a cast one refuses to run
      * anywhere but in its own thread.
      */
@@ -108,6 +108,31 @@ public abstract sealed class Coroutine<T> {
         @Override
         public void run() {
             body();
+        }
+    }
+
+    /**
+     * A scope's member (Scope): like Task, and when its outcome is final it
+     * tells the scope, so that the scope keeps no record of members that
+     * have ended. A subclass of its own, so that a plain spawn's handle
+     * stays one field smaller.
+     */
+    private static final class Member<T> extends Coroutine<T> implements Runnable {
+        private final java.util.function.Consumer<Coroutine<?>> onEnd;
+
+        Member(Object body, java.util.function.Consumer<Coroutine<?>> onEnd) {
+            super(null, body);
+            this.onEnd = onEnd;
+        }
+
+        @Override
+        public void run() {
+            body();
+        }
+
+        @Override
+        void ended() {
+            onEnd.accept(this);
         }
     }
 
@@ -153,8 +178,12 @@ public abstract sealed class Coroutine<T> {
             if (cancelled) {
                 CANCELLED.remove(thread);
             }
+            ended();
         }
     }
+
+    /** Runs on the coroutine's thread once its outcome is final (Member). */
+    void ended() {}
 
     /**
      * Starts {@code body} in a new coroutine (see {@link Weft#go(Callable)}).
@@ -162,6 +191,17 @@ public abstract sealed class Coroutine<T> {
     static <T> Coroutine<T> start(String name, Callable<T> body) {
         Objects.requireNonNull(body, "body is null");
         Coroutine<T> c = new Task<>(name, body);
+        c.thread.start();
+        return c;
+    }
+
+    /**
+     * Starts {@code body} as a scope's member: {@code onEnd} runs on the
+     * member's thread once its outcome (result or failure) is final.
+     */
+    static <T> Coroutine<T> startMember(Callable<T> body, java.util.function.Consumer<Coroutine<?>> onEnd) {
+        Objects.requireNonNull(body, "body is null");
+        Coroutine<T> c = new Member<>(body, onEnd);
         c.thread.start();
         return c;
     }
@@ -348,7 +388,11 @@ public abstract sealed class Coroutine<T> {
         return (T) state;
     }
 
-    /** Failure seen by join, for Scope (null if none); its thread has ended. */
+    /**
+     * The body's failure (null if none), marked observed, for join and for
+     * Scope; called once the outcome is final (the thread ended, or from
+     * the member's own end).
+     */
     Throwable failure() {
         if (state instanceof Failure f) {
             f.observed = true;
