@@ -66,4 +66,33 @@ public class DefaultPathTest {
             Files.deleteIfExists(dir);
         }
     }
+
+    /** Without JavaCPP's jar the first use of Weft names what is missing. */
+    @Test(timeOut = 120_000)
+    public void aMissingJavacppJarIsNamed() throws Exception {
+        String java = ProcessHandle.current().info().command()
+                .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
+        StringBuilder cp = new StringBuilder();
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (!e.contains("javacpp")) {
+                cp.append(cp.length() == 0 ? "" : File.pathSeparator).append(e);
+            }
+        }
+        Process p = new ProcessBuilder(java, "-cp", cp.toString(), MissingJarChild.class.getName())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(90, TimeUnit.SECONDS), out);
+        assertTrue(out.contains("Weft needs JavaCPP at run time: org.bytedeco:javacpp"), out);
+    }
+
+    /** The child of {@link #aMissingJavacppJarIsNamed()}. */
+    public static final class MissingJarChild {
+        public static void main(String[] args) {
+            try {
+                System.out.println("version " + Weft.version());
+            } catch (Throwable t) {
+                System.out.println(t);
+            }
+        }
+    }
 }

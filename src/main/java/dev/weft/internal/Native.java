@@ -25,6 +25,15 @@ public final class Native {
         String path;
         try {
             path = Loader.load(WeftJni.class);
+        } catch (NoClassDefFoundError e) {
+            // JavaCPP's jar is a runtime dependency (its Loader, its preset annotations);
+            // without it the JVM's own message names only a class
+            NoClassDefFoundError named = new NoClassDefFoundError(
+                    "Weft needs JavaCPP at run time: org.bytedeco:javacpp (the jar and its platform jar,"
+                    + " javacpp-<version>-<platform>.jar) must be on the class path beside weft-<version>.jar"
+                    + " and weft-<version>-<platform>.jar; missing: " + e.getMessage());
+            named.initCause(e);
+            throw named;
         } catch (UnsatisfiedLinkError e) {
             UnsatisfiedLinkError wrapped = new UnsatisfiedLinkError(
                     "Weft: cannot load the native library for platform " + Loader.getPlatform()
