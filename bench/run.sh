@@ -5,7 +5,7 @@
 #
 # Workloads:
 #   w1   switch cost: weft generator resume+yield vs Boost.Context fcontext
-#        (../shared/peers/boost). Prints ns per switch (median of RUNS runs,
+#        (bench/peers/boost). Prints ns per switch (median of RUNS runs,
 #        runs alternated so both see the same machine load) and instructions
 #        per switch from valgrind --tool=callgrind (repeatable on a noisy
 #        machine): the instructions executed inside the switch API itself
@@ -14,7 +14,7 @@
 #
 #   w2   spawn n coroutines that each signal a WaitGroup, then wait (n =
 #        1M): ns per spawn and peak RSS, at 1 and 2 workers vs Go at
-#        GOMAXPROCS 1 and 2 (../shared/peers/go).
+#        GOMAXPROCS 1 and 2 (bench/peers/go).
 #   w3   channels vs Go: unbuffered ping-pong round trip (ns) and buffered
 #        cap-1024 producer/consumer throughput (msgs/s), 1 and 2 workers.
 #   ext  the Java channel protocol without Java (bench/ext_pingpong.c): two
@@ -50,12 +50,13 @@
 #        measured 1 s iterations, ~1-2 min). WEFT_JMH_ARGS adds JMH options
 #        (e.g. a benchmark regex). JMH's log and JSON go to build-bench/java/.
 #
-# Environment: WEFT_PEERS (default ../shared/peers next to the repo),
+# Environment: WEFT_PEERS (the peer programs' directory, default bench/peers;
+# bench/peers/README.md describes them),
 # WEFT_BENCH_N (w1: round trips per timed run, default 20000000; w2/w4:
 # coroutines, default 1000000; w3: messages).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PEERS=${WEFT_PEERS:-$ROOT/../shared/peers}
+PEERS=${WEFT_PEERS:-$ROOT/bench/peers}
 OUT=$ROOT/build-bench
 workload=${1:?usage: bench/run.sh w1|w2|w3|w4|ext|sleep|java [runs]}
 runs=${2:-5}
@@ -73,7 +74,7 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else prin
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a/b}'; }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
-go_peer() { # builds ../shared/peers/go once, into $OUT/peer-go
+go_peer() { # builds $PEERS/go (bench/peers/go) into $OUT/peer-go
   [ -f "$PEERS/go/main.go" ] || { echo "bench: peer not found: $PEERS/go (set WEFT_PEERS)" >&2; exit 1; }
   if ! command -v go >/dev/null 2>&1; then
     echo "bench: installing golang-go" >&2
@@ -135,10 +136,17 @@ w1)
   }
   wir=$(( $(fn_ir "$OUT/cg.weft" weft_gen_resume) + $(fn_ir "$OUT/cg.weft" weft_gen_yield) + $(fn_ir "$OUT/cg.weft" weft_ctx_switch) ))
   fir=$(fn_ir "$OUT/cg.fctx" jump_fcontext)
-  # switches: weft 2 per round trip (warm-up n/10 + n); fcontext the same,
-  # plus 1 to enter the coroutine and 2 per make+run of its n/4 spawn loop.
+  # switches: weft 2 per round trip (warm-up n/10 + n).  fcontext: the
+  # jump_fcontext calls bench/peers/boost/fctx.cpp makes (it prints the same
+  # count as w1_fcontext_jumps): 2 to enter its bouncer and come back, 2 per
+  # round trip (warm-up n/10 + n), 2 per make+run of its n/4 fresh contexts.
+  # Callgrind charges to jump_fcontext the 2-instruction entry trampoline
+  # (push %rbp; jmp *%rbx) that each fresh context (the bouncer + n/4) runs
+  # through once, so those come off first: what is left is 24 Ir per jump on
+  # x86-64 (Boost 1.74).
   wsw=$(( 2 * (cn + cn / 10) + 1 ))
-  fsw=$(( 2 * (cn + cn / 10) + 1 + 2 * (cn / 4) ))
+  fsw=$(( 2 + 2 * (cn + cn / 10) + 2 * (cn / 4) ))
+  fir=$(( fir - 2 * (1 + cn / 4) ))
   wi=$(awk -v a="$wir" -v b="$wsw" 'BEGIN {printf "%.2f", a/b}')
   fi_=$(awk -v a="$fir" -v b="$fsw" 'BEGIN {printf "%.2f", a/b}')
   echo "BENCH w1 switch_instr weft=$wi fcontext=$fi_ ratio=$(ratio "$wi" "$fi_")"

@@ -1,6 +1,6 @@
 /*
  * w1_switch.c - W1: the cost of a switch, measured the way the Boost peer
- * (../shared/peers/boost/fctx.cpp) measures fcontext: N round trips
+ * (bench/peers/boost/fctx.cpp) measures fcontext: N round trips
  * between main and a coroutine that bounces straight back, time / 2N.
  *
  *   w1_switch [N]   prints RESULT lines:

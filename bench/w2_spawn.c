@@ -1,6 +1,6 @@
 /*
  * w2_spawn.c - W2: spawn n coroutines that each just signal a WaitGroup,
- * then wait for all, the shape of the Go peer's w2 (../shared/peers/go).
+ * then wait for all, the shape of the Go peer's w2 (bench/peers/go).
  *
  *   w2_spawn N WORKERS   prints RESULT w2_weft_ns_per_spawn=... w2_weft_peak_rss_kb=...
  */

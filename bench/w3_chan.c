@@ -1,6 +1,6 @@
 /*
  * w3_chan.c - W3: channels, in the shape of the Go peer's w3u / w3b
- * (../shared/peers/go/main.go), so the two can be compared run for run.
+ * (bench/peers/go/main.go), so the two can be compared run for run.
  *
  *   w3_chan u [N] [WORKERS]   unbuffered ping-pong: the main coroutine
  *       sends i on `ping` and receives it back on `pong` from one partner
