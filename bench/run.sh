@@ -28,6 +28,9 @@
 #        BENCH sleep <metric> weft=<v> target=<v>.
 #   w4   memory per idle coroutine: 1M parked on a channel receive, and
 #        1M in a one-hour sleep, RSS growth / n, vs Go's goroutines.
+#   w7   a chain of n live coroutines (Go's test/chan/goroutines.go: each
+#        waits to pass one value on), n = 100k and 1M: ms and peak RSS at
+#        1 and 2 workers vs Go at GOMAXPROCS 1 and 2.
 #   java the Java API under JMH (bench/jmh, its own Maven project) vs the
 #        JDK's peers and jox, every party a virtual thread: w3u round trip
 #        (Chan vs SynchronousQueue, jox rendezvous), w3b cap-1024 throughput
@@ -58,7 +61,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=${WEFT_PEERS:-$ROOT/bench/peers}
 OUT=$ROOT/build-bench
-workload=${1:?usage: bench/run.sh w1|w2|w3|w4|ext|sleep|java [runs]}
+workload=${1:?usage: bench/run.sh w1|w2|w3|w4|w7|ext|sleep|java [runs]}
 runs=${2:-5}
 
 need_pkgs=()
@@ -202,6 +205,26 @@ w4)
     line w4 "${kind}_bytes_per_co" "$OUT/w4.weft" go "$OUT/w4.go"
   done
   ;;
+w7)
+  go_peer
+  mkdir -p "$OUT"
+  build_weft w7_chain
+  for n in ${WEFT_BENCH_N:-100000 1000000}; do
+    for p in 1 2; do
+      : >"$OUT/w7.weft"; : >"$OUT/w7.go"; : >"$OUT/w7.wrss"; : >"$OUT/w7.grss"
+      for i in $(seq "$runs"); do
+        r=$("$OUT/bench/w7_chain" "$n" "$p")
+        field w7_weft_ms <<<"$r" >>"$OUT/w7.weft"
+        field w7_weft_peak_rss_kb <<<"$r" >>"$OUT/w7.wrss"
+        r=$(GOMAXPROCS=$p "$OUT/peer-go" w7 "$n")
+        field w7_ms <<<"$r" >>"$OUT/w7.go"
+        field w7_peak_rss_kb <<<"$r" >>"$OUT/w7.grss"
+      done
+      line w7 "chain${n}_ms_p$p" "$OUT/w7.weft" go "$OUT/w7.go"
+      line w7 "chain${n}_peak_rss_kb_p$p" "$OUT/w7.wrss" go "$OUT/w7.grss"
+    done
+  done
+  ;;
 ext)
   mkdir -p "$OUT"
   build_weft ext_pingpong
@@ -276,6 +299,7 @@ PY
   jline java-w3b msgs_per_s W3b.weft jox W3b.jox
   jline java-select4 ns_per_msg Select4.weft jox Select4.jox
   jline java-w2 ns_per_spawn W2.weft vthread W2.vthread
+  jline2 java-scope ns_per_member scope ScopeBench.scope go_join ScopeBench.goJoin
   jline java-mutex uncontended_ns MutexBench.weftUncontended reentrantlock MutexBench.reentrantlockUncontended
   for t in 4 64; do
     jline java-mutex "contended${t}_ops_per_s" "MutexBench.weftContended.$t" reentrantlock "MutexBench.reentrantlockContended.$t"
@@ -293,7 +317,7 @@ PY
   jline2 java-mutex-ffm-vs-jni uncontended_ns ffm MutexBench.weftUncontended jni MutexBenchJni.weftUncontended
   ;;
 *)
-  echo "bench: unknown workload '$workload' (have: w1 w2 w3 w4 ext sleep java)" >&2
+  echo "bench: unknown workload '$workload' (have: w1 w2 w3 w4 w7 ext sleep java)" >&2
   exit 2
   ;;
 esac

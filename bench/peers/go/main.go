@@ -307,6 +307,24 @@ func echoClient(port, conns, secs int) {
 		float64(total.Load())/took.Seconds(), total.Load(), conns, took.Seconds())
 }
 
+// w7: Go's test/chan/goroutines.go. n goroutines in a chain, each blocked
+// receiving from its right neighbour until one value is sent into the far
+// end and passed all the way left; all n are alive at once.
+func chain(n int) {
+	begin := time.Now()
+	leftmost := make(chan int)
+	left, right := leftmost, leftmost
+	for i := 0; i < n; i++ {
+		right = make(chan int)
+		go func(l, r chan int) { l <- <-r }(left, right)
+		left = right
+	}
+	go func(c chan int) { c <- 1 }(right)
+	<-leftmost
+	took := time.Since(begin)
+	fmt.Printf("RESULT w7_ms=%.1f w7_peak_rss_kb=%d n=%d\n", float64(took.Nanoseconds())/1e6, statusKB("VmHWM"), n)
+}
+
 // httpserver: every request answered with the 13-byte body "Hello, World!".
 func httpServer(port int) {
 	body := []byte("Hello, World!")
@@ -342,6 +360,8 @@ func main() {
 		idle(intArg(2, 1000000), "chan")
 	case "w4sleep":
 		idle(intArg(2, 1000000), "sleep")
+	case "w7":
+		chain(intArg(2, 100000))
 	case "echoserver":
 		echoServer(intArg(2, defaultEchoPort))
 	case "echoclient":
@@ -349,7 +369,7 @@ func main() {
 	case "httpserver":
 		httpServer(intArg(2, defaultHTTPPort))
 	default:
-		fmt.Fprintln(os.Stderr, "usage: peer-go w1|w1one|w2|w3u|w3b|w4|w4sleep [N] | echoserver [PORT] | echoclient [PORT [CONNS [SECS]]] | httpserver [PORT]")
+		fmt.Fprintln(os.Stderr, "usage: peer-go w1|w1one|w2|w3u|w3b|w4|w4sleep|w7 [N] | echoserver [PORT] | echoclient [PORT [CONNS [SECS]]] | httpserver [PORT]")
 		os.Exit(2)
 	}
 }
