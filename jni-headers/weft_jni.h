@@ -33,7 +33,7 @@ extern "C" {
 
 /* Bumped whenever a signature or meaning below changes incompatibly; the
  * Java layer refuses to run against a native library with another value. */
-#define WEFT_JNI_ABI_VERSION 5
+#define WEFT_JNI_ABI_VERSION 6
 
 /* ---- status codes (same numbers as weft.h) ----------------------------- */
 #define WEFT_JNI_OK          0   /* success; for seq_next: a value was produced */
@@ -123,7 +123,7 @@ int64_t weft_jni_seq_live(void);
  * without ever blocking inside one of these calls: an operation that
  * cannot complete at once is queued and returns WEFT_JNI_PARKED, the
  * Java thread parks (LockSupport.park) until its *token* is delivered,
- * then asks for the outcome (weft_jni_op_result).  cnative/src/ext.h has
+ * then asks for the outcome (weft_jni_op_result).  cnative/jni/ext.h has
  * the protocol.
  *
  * Packed results.  A call that may complete somebody else's wait returns
@@ -155,6 +155,10 @@ int64_t weft_jni_now(void);
 int64_t weft_jni_chan_live(void);
 int64_t weft_jni_sync_live(void);
 
+/* Native coroutine switches so far, all workers (weft_stats' switches):
+ * the deadlock watchdog's sign that native code still moves. */
+int64_t weft_jni_switches(void);
+
 /* An op record with room for a channel element of elem_bytes and a
  * select of max_cases cases.  Handle, or WEFT_JNI_ENOMEM/EINVAL. */
 int64_t weft_jni_op_new(int64_t elem_bytes, int max_cases);
@@ -181,6 +185,11 @@ int weft_jni_op_abort(int64_t op, int reason);
  * lost, and is queued again: wait for the next token, then ask again. */
 int64_t weft_jni_op_result(int64_t op);
 #define WEFT_JNI_SELECT_CLOSED 0x4000
+
+/* weft_dump (every native coroutine, its state and what it waits on)
+ * into the file at path, created or truncated, for Weft.dump.
+ * WEFT_JNI_OK, or WEFT_JNI_EINVAL if the file cannot be written. */
+int weft_jni_dump_to(const char *path);
 
 /* Channels.  elem_size 8 carries a Java long (or a Java object's slot
  * number); other sizes carry byte records.  Handle or negative code. */

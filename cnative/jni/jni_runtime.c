@@ -68,6 +68,12 @@ int64_t weft_jni_chan_live(void)
     return weft_stats(&st) == WEFT_OK ? (int64_t)st.channels : WEFT_EINVAL;
 }
 
+int64_t weft_jni_switches(void)
+{
+    weft_stats_t st;
+    return weft_stats(&st) == WEFT_OK ? (int64_t)st.switches : WEFT_EINVAL;
+}
+
 int64_t weft_jni_sync_live(void)
 {
     weft_stats_t st;
@@ -123,6 +129,15 @@ int weft_jni_op_set_bytes(int64_t op, const signed char *in, int n)
         return WEFT_EINVAL;
     memcpy(weft_ext_elem(x), in, (size_t)n);
     return WEFT_OK;
+}
+
+int weft_jni_dump_to(const char *path)
+{
+    FILE *f = path ? fopen(path, "w") : NULL;
+    if (!f)
+        return WEFT_EINVAL;
+    weft_dump(f);
+    return fclose(f) == 0 ? WEFT_OK : WEFT_EINVAL;
 }
 
 int weft_jni_op_abort(int64_t op, int reason)

@@ -41,6 +41,12 @@ public abstract sealed class Coroutine<T> {
      * {@link #cancel()} and the body's end comes second (see there).
      */
     private static final ConcurrentHashMap<Thread, Coroutine<?>> CANCELLED = new ConcurrentHashMap<>();
+    /**
+     * Bodies running now (started and not ended), for the deadlock
+     * watchdog (Watchdog): a LongAdder, whose cells spread the spawning
+     * carriers' updates, so that counting costs a spawn a few ns.
+     */
+    static final java.util.concurrent.atomic.LongAdder RUNNING = new java.util.concurrent.atomic.LongAdder();
 
     static {
         // the waits in dev.weft.internal throw what this class's rule says
@@ -138,6 +144,7 @@ public abstract sealed class Coroutine<T> {
 
     private Coroutine(String name, Object body) {
         Parking.ensureStarted();
+        Watchdog.ensureStarted();
         this.state = body;
         // this is a Task (the only subclass); the thread is not started yet
         Runnable task = (Runnable) this;
@@ -154,6 +161,7 @@ public abstract sealed class Coroutine<T> {
             throw new IllegalStateException("coroutine " + label() + " already ran");
         }
         state = null; // the body is garbage once it has run
+        RUNNING.increment();
         try {
             if (b instanceof Callable<?> c) {
                 state = c.call();
@@ -170,6 +178,7 @@ public abstract sealed class Coroutine<T> {
                 f.observed = true; // a cancellation is no failure to report
             }
         } finally {
+            RUNNING.decrement();
             done = true;
             // cancel() wrote cancelled, put, then reads done; we wrote done,
             // then read cancelled (all in one total order): if cancel() read

@@ -1,6 +1,7 @@
 package dev.weft;
 
 import dev.weft.internal.Native;
+import dev.weft.internal.Parking;
 
 /**
  * Entry point to Weft: Go-style concurrency for Java on a native C core.
@@ -44,6 +45,82 @@ public final class Weft {
      */
     public static String version() {
         return Native.version();
+    }
+
+    /**
+     * A report of everything waiting on Weft, for finding a deadlock by
+     * hand: every Java thread parked on a Weft object (channel, select,
+     * mutex, rwlock, semaphore, condition, WaitGroup, timer) with the
+     * operation it is in, how long it has waited and its stack; then every
+     * native coroutine as {@code weft_dump} lists it. The deadlock watchdog
+     * ({@code -Dweft.deadlock}) prints the same report.
+     *
+     * <p>Does not block (beyond reading the parked threads' stacks).
+     *
+     * @return the report, one line per party plus stack frames
+     */
+    public static String dump() {
+        StringBuilder sb = new StringBuilder();
+        try {
+            dump(sb);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // a StringBuilder does not throw
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Writes {@link #dump()}'s report to {@code out}.
+     *
+     * @param out where to write it
+     * @throws java.io.IOException if {@code out} does
+     */
+    public static void dump(Appendable out) throws java.io.IOException {
+        java.util.Objects.requireNonNull(out, "out is null");
+        Parking.ensureStarted();
+        java.util.List<Parking.ParkedParty> parked = Parking.parked();
+        long now = System.nanoTime();
+        out.append("weft: ").append(String.valueOf(parked.size()))
+           .append(parked.size() == 1 ? " Java thread" : " Java threads").append(" parked on Weft objects\n");
+        for (Parking.ParkedParty p : parked) {
+            Thread t = p.thread();
+            StackTraceElement[] st = t.getStackTrace();
+            // the operation: the outermost frame of the API, the one the caller called
+            String op = "?";
+            boolean seen = false;
+            for (StackTraceElement e : st) {
+                String api = apiClass(e.getClassName());
+                if (api != null) {
+                    op = api + "." + e.getMethodName();
+                    seen = true;
+                } else if (seen && !e.getClassName().startsWith("dev.weft.internal.")) {
+                    break;
+                }
+            }
+            out.append(String.format(java.util.Locale.ROOT, "  \"%s\" (%s #%d) in %s for %.1f s%s%n",
+                    t.getName().isEmpty() ? "unnamed" : t.getName(), t.isVirtual() ? "virtual thread" : "thread",
+                    t.threadId(), op,
+                    (now - p.sinceNanos()) / 1e9, p.timed() ? ", with a deadline" : ""));
+            for (StackTraceElement e : st) {
+                out.append("      at ").append(e.toString()).append('\n');
+            }
+        }
+        out.append(Native.nativeDump());
+    }
+
+    private static final java.util.Set<String> API = java.util.Set.of("Chan", "LongChan", "RecordChan", "ChanBase",
+            "Select", "Mutex", "RwLock", "Semaphore", "WaitGroup", "Once", "Timer", "Ticker", "Scope", "Coroutine",
+            "Weft", "NativeSequence");
+
+    /** The API class a stack frame's class belongs to (nested ones too), or null. */
+    private static String apiClass(String className) {
+        if (!className.startsWith("dev.weft.")) {
+            return null;
+        }
+        String simple = className.substring("dev.weft.".length());
+        int dollar = simple.indexOf('$');
+        String outer = dollar < 0 ? simple : simple.substring(0, dollar);
+        return API.contains(outer) ? outer : null;
     }
 
     /**

@@ -314,6 +314,8 @@ final class HeapSeat extends HeapSeatGuess {
             return settled(me, seat);
         }
         boolean interrupted = false;
+        w.parkedTimed = deadline != Long.MAX_VALUE; // for Parking.parked (a dump, the watchdog)
+        w.parkedSince = System.nanoTime() | 1;
         try {
             for (;;) {
                 if (deadline != Long.MAX_VALUE) {
@@ -340,6 +342,7 @@ final class HeapSeat extends HeapSeatGuess {
                 }
             }
         } finally {
+            w.parkedSince = 0;
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }

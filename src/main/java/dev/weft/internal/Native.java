@@ -67,6 +67,37 @@ public final class Native {
     }
 
     /**
+     * Native coroutine switches so far (weft_stats), for the deadlock
+     * watchdog's "has anything native moved".
+     *
+     * @return the count
+     */
+    public static long switches() {
+        return WeftJni.weft_jni_switches();
+    }
+
+    /**
+     * weft_dump's report of every native coroutine, as text.
+     *
+     * @return the report, or a line saying why there is none
+     */
+    public static String nativeDump() {
+        try {
+            java.nio.file.Path f = java.nio.file.Files.createTempFile("weft-dump", ".txt");
+            try {
+                if (WeftJni.weft_jni_dump_to(f.toString()) != WeftJni.WEFT_JNI_OK) {
+                    return "weft: native dump unavailable (cannot write " + f + ")\n";
+                }
+                return java.nio.file.Files.readString(f);
+            } finally {
+                java.nio.file.Files.deleteIfExists(f);
+            }
+        } catch (java.io.IOException e) {
+            return "weft: native dump unavailable (" + e + ")\n";
+        }
+    }
+
+    /**
      * The loaded native core's version, {@code "MAJOR.MINOR.PATCH"}.
      *
      * @return weft_version()

@@ -59,6 +59,29 @@ public final class Parking {
         // the static initializer does the work
     }
 
+    /** A thread parked on a Weft object, as {@link #parked()} saw it. */
+    public record ParkedParty(Thread thread, long sinceNanos, boolean timed) {}
+
+    /**
+     * Every thread parked right now in a wait on a Weft object (channel,
+     * select, lock, semaphore, cond, WaitGroup, timer): its thread, since
+     * when (System.nanoTime) and whether its wait has a deadline.
+     *
+     * @return a snapshot, oldest wait first
+     */
+    public static java.util.List<ParkedParty> parked() {
+        java.util.List<ParkedParty> out = new java.util.ArrayList<>();
+        for (Waiter w : BY_TOKEN.values()) {
+            long since = w.parkedSince;
+            Thread t = w.thread.get();
+            if (since != 0 && t != null && t.isAlive()) {
+                out.add(new ParkedParty(t, since, w.parkedTimed));
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(ParkedParty::sinceNanos));
+        return out;
+    }
+
     /** The calling thread's waiter (created on first use). */
     static Waiter waiter() {
         return WAITER.get();
@@ -120,6 +143,15 @@ public final class Parking {
         boolean tellHanded;
         /** Owner only: the value of the sender {@link ChanSeat#takeSender} took. */
         long seatValue;
+        /**
+         * For {@link #parked()} (Weft.dump, the deadlock watchdog): when the
+         * owner parked in its current wait (System.nanoTime, 0 when it is
+         * not parked) and whether that wait has a deadline. Plain fields,
+         * written by the owner only around its park (not on the spin's
+         * path) and read by others racily: a dump may be a moment old.
+         */
+        long parkedSince;
+        boolean parkedTimed;
         /** spin budget of the next wait ({@link #spin}); owner only */
         int spins = FIRST_SPINS;
         /** waits since the last probe, while spins is 0; owner only */
@@ -343,6 +375,10 @@ public final class Parking {
         try {
             spin(w);
             while (mayPark(w)) {
+                if (w.parkedSince == 0) {
+                    w.parkedTimed = deadline != Long.MAX_VALUE;
+                    w.parkedSince = System.nanoTime() | 1; // never 0
+                }
                 if (deadline != Long.MAX_VALUE) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
@@ -383,6 +419,7 @@ public final class Parking {
             return r;
         } finally {
             w.parked = false;
+            w.parkedSince = 0;
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
