@@ -163,25 +163,38 @@ public final class Mutex implements Lock {
         return false;
     }
 
+    /**
+     * Waits at most {@code time} for the lock, as {@link Lock#tryLock(long, TimeUnit)}
+     * says: zero or negative (down to {@code Long.MIN_VALUE}) does not wait,
+     * and a time too long for a long's nanoseconds ({@code Long.MAX_VALUE}
+     * in any unit) waits as long as it takes, as ReentrantLock does.
+     */
     @Override
     public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
         Objects.requireNonNull(unit, "unit is null");
-        return tryLock(Duration.of(time, unit.toChronoUnit()));
+        return tryLockNanos(unit.toNanos(time)); // saturates, unlike Duration.of
     }
 
     /**
-     * Waits at most {@code timeout} for the lock.
+     * Waits at most {@code timeout} for the lock: zero or negative does not
+     * wait; one beyond a long's nanoseconds (ChronoUnit.FOREVER's) waits
+     * as long as it takes.
      *
      * @param timeout how long to wait
      * @return true if acquired
      * @throws InterruptedException if interrupted while waiting
      */
     public boolean tryLock(Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout is null");
+        return tryLockNanos(TimeUnit.NANOSECONDS.convert(timeout)); // saturates
+    }
+
+    private boolean tryLockNanos(long nanos) throws InterruptedException {
         checkNotHeld();
         if (Thread.interrupted()) {
             throw Coroutine.interruptedOrCancelled();
         }
-        return acquire(Parking.deadline(timeout));
+        return acquire(Parking.deadline(nanos));
     }
 
     private boolean acquire(long deadline) throws InterruptedException {
@@ -265,14 +278,18 @@ public final class Mutex implements Lock {
             this.sync = new NativeCond(this);
         }
 
-        /** Waits; the mutex is held again on return or throw. */
-        private void waitFor(long deadline, boolean interruptible) throws InterruptedException {
+        /**
+         * Waits; the mutex is held again on return or throw. False: the
+         * deadline passed first (a signal that comes as it passes may
+         * count either way, as in ReentrantLock's conditions).
+         */
+        private boolean waitFor(long deadline, boolean interruptible) throws InterruptedException {
             if (interruptible && Thread.interrupted()) {
                 throw Coroutine.interruptedOrCancelled();
             }
             mutex.releaseForWait();
             try {
-                sync.await(this, mutex.sync, deadline, interruptible);
+                return sync.await(this, mutex.sync, deadline, interruptible);
             } finally {
                 mutex.reacquireAfterWait();
             }
@@ -292,23 +309,36 @@ public final class Mutex implements Lock {
             }
         }
 
+        /**
+         * As ReentrantLock's conditions do: a timeout of zero or less (down
+         * to {@code Long.MIN_VALUE}) does not wait and answers at most
+         * {@code nanosTimeout}; the answer never exceeds
+         * {@code nanosTimeout} and does not wrap ({@code Long.MIN_VALUE}
+         * where {@code nanosTimeout} minus the time waited would).
+         */
         @Override
         public long awaitNanos(long nanosTimeout) throws InterruptedException {
+            long nanos = Math.max(0, nanosTimeout);
             long start = System.nanoTime();
-            long deadline = Parking.deadline(Duration.ofNanos(Math.max(0, nanosTimeout)));
-            waitFor(deadline, true);
-            return nanosTimeout - (System.nanoTime() - start);
+            waitFor(Parking.deadline(nanos), true);
+            // both >= 0: no wrap; ReentrantLock's rule for what it answers
+            long remaining = nanos - (System.nanoTime() - start);
+            return remaining <= nanosTimeout ? remaining : Long.MIN_VALUE;
         }
 
+        /** False if the time (saturated: Long.MAX_VALUE in any unit waits as long as it takes) passed unsignalled. */
         @Override
         public boolean await(long time, TimeUnit unit) throws InterruptedException {
-            return awaitNanos(unit.toNanos(time)) > 0;
+            return waitFor(Parking.deadline(unit.toNanos(time)), true);
         }
 
+        /** False if the deadline passed unsignalled; one in the past does not wait. */
         @Override
         public boolean awaitUntil(Date deadline) throws InterruptedException {
-            long ms = deadline.getTime() - System.currentTimeMillis();
-            return awaitNanos(TimeUnit.MILLISECONDS.toNanos(Math.max(0, ms))) > 0;
+            long at = deadline.getTime();
+            long now = System.currentTimeMillis();
+            long ms = at <= now ? 0 : at - now < 0 ? Long.MAX_VALUE : at - now;
+            return waitFor(Parking.deadline(TimeUnit.MILLISECONDS.toNanos(ms)), true);
         }
 
         @Override

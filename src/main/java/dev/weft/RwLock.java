@@ -3,7 +3,6 @@ package dev.weft;
 import dev.weft.internal.NativeRwLock;
 import dev.weft.internal.Parking;
 
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
@@ -91,9 +90,14 @@ public final class RwLock implements ReadWriteLock {
             return false;
         }
 
+        /**
+         * As {@link Lock#tryLock(long, TimeUnit)} says: zero or negative (down
+         * to {@code Long.MIN_VALUE}) does not wait, and {@code Long.MAX_VALUE}
+         * in any unit waits as long as it takes, as ReentrantReadWriteLock does.
+         */
         @Override
         public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
-            return acquire(Parking.deadline(Duration.of(time, unit.toChronoUnit())));
+            return acquire(Parking.deadline(unit.toNanos(time))); // saturates, unlike Duration.of
         }
 
         @Override

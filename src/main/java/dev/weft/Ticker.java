@@ -3,6 +3,7 @@ package dev.weft;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Go's {@code time.Ticker}: its {@link #chan()} receives the time every
@@ -33,8 +34,19 @@ public final class Ticker implements AutoCloseable {
         }
     }
 
+    /**
+     * The period in nanoseconds, saturated (TimeUnit.convert): a period past
+     * a long's nanoseconds (292 years, ChronoUnit.FOREVER's) is
+     * Long.MAX_VALUE, as good as never, not an ArithmeticException.
+     */
+    private long periodNanos() {
+        return TimeUnit.NANOSECONDS.convert(period);
+    }
+
     private void loop() {
-        long next = System.nanoTime() + period.toNanos();
+        // nanoTime arithmetic: compare by differences only, so that a sum
+        // that wraps (a period near Long.MAX_VALUE) still counts right
+        long next = System.nanoTime() + periodNanos();
         try {
             for (;;) {
                 long left = next - System.nanoTime();
@@ -42,11 +54,10 @@ public final class Ticker implements AutoCloseable {
                     Weft.sleep(Duration.ofNanos(left));
                 }
                 ch.trySend(Instant.now());
-                next += period.toNanos();
                 long now = System.nanoTime();
-                if (next < now) {
-                    next = now + period.toNanos(); // fell behind: skip, don't burst
-                }
+                long p = periodNanos();
+                // fell behind: skip, don't burst
+                next = next + p - now < 0 ? now + p : next + p;
             }
         } catch (InterruptedException e) {
             // stopped

@@ -23,16 +23,18 @@ public final class NativeCond extends NativeSync {
      * @param mutex         the mutex the caller holds
      * @param deadline      when to stop waiting
      * @param interruptible whether an interrupt ends the wait
+     * @return false if the deadline passed first, else true (signalled, or woken spuriously)
      * @throws InterruptedException if interruptible and interrupted
      * @throws IllegalMonitorStateException if the caller does not hold the mutex natively
      */
-    public void await(Object owner, NativeMutex mutex, long deadline, boolean interruptible)
+    public boolean await(Object owner, NativeMutex mutex, long deadline, boolean interruptible)
             throws InterruptedException {
         int r = await(owner, (op, tok) -> WeftJni.weft_jni_cond_wait(op, handle, mutex.handle, tok),
                 deadline, interruptible);
         if (r == WeftJni.WEFT_JNI_ESTATE) {
             throw new IllegalMonitorStateException("await without holding the Mutex");
         }
+        return r != WeftJni.WEFT_JNI_ETIMEDOUT;
     }
 
     /**

@@ -514,22 +514,38 @@ public final class Parking {
         }
     }
 
-    /** Deadline in System.nanoTime terms for a timeout; MAX_VALUE for none. */
+    /**
+     * Deadline in System.nanoTime terms for a timeout; MAX_VALUE for none:
+     * {@link #deadline(long)} of its nanoseconds, saturated as
+     * {@link java.util.concurrent.TimeUnit#convert(java.time.Duration)}
+     * does (a negative one beyond a long's range is now, a positive one
+     * none, as ChronoUnit.FOREVER's is).
+     */
     public static long deadline(java.time.Duration timeout) {
         if (timeout == null) {
             throw new NullPointerException("timeout is null");
         }
-        long now = System.nanoTime();
-        long ns;
-        try {
-            ns = timeout.toNanos();
-        } catch (ArithmeticException e) {
-            return timeout.isNegative() ? now : Long.MAX_VALUE;
+        return deadline(java.util.concurrent.TimeUnit.NANOSECONDS.convert(timeout));
+    }
+
+    /**
+     * Deadline in System.nanoTime terms for a timeout of {@code nanos},
+     * saturated already as {@link java.util.concurrent.TimeUnit#toNanos}
+     * does: zero or negative, down to Long.MIN_VALUE, is now (the wait
+     * gives up at once); Long.MAX_VALUE (any unit's MAX_VALUE, saturated)
+     * is none, MAX_VALUE; a shorter one whose deadline would run past a
+     * long's range is the farthest, {@code MAX_VALUE - 1}, so that
+     * {@code deadline - System.nanoTime()} never wraps.
+     */
+    public static long deadline(long nanos) {
+        if (nanos == Long.MAX_VALUE) {
+            return Long.MAX_VALUE;
         }
-        if (ns <= 0) {
+        long now = System.nanoTime();
+        if (nanos <= 0) {
             return now;
         }
-        long d = now + ns;
+        long d = now + nanos;
         return d < now || d == Long.MAX_VALUE ? Long.MAX_VALUE - 1 : d;
     }
 
