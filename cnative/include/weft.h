@@ -617,6 +617,7 @@ typedef struct {
     uint64_t channels;    /* live weft_chan_t: made, not yet freed (a release that leaks one keeps it) */
     uint64_t java_sync;   /* live mutexes, rwlocks, semaphores, conds, WaitGroups allocated for Java
                              (weft_jni.h *_new, not yet *_free'd); C's own are embedded, not counted */
+    uint64_t sockets;     /* live weft_sock_t (weft/net.h): made, not yet closed */
 } weft_stats_t;
 /* Fills *out.  weft_stats_t only ever grows at its end, and weft_stats
  * passes the size the caller was compiled with: a library newer than the
@@ -628,5 +629,7 @@ WEFT_EXPORT int weft_stats_sized(weft_stats_t *out, size_t size);
 #ifdef __cplusplus
 }
 #endif
+
+#include "weft/net.h" /* network I/O: sockets and descriptor waits */
 
 #endif /* WEFT_H */
