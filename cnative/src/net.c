@@ -18,6 +18,7 @@
  */
 #include "os/os.h"
 #include "os/sock.h"
+#include "net.h"
 #include "netpoll.h"
 #include "runtime.h"
 
@@ -301,6 +302,20 @@ int weft_unix_listen(const char *path, int backlog, weft_sock_t **out)
     return listen_on((struct sockaddr *)&un, sizeof un, AF_UNIX, SOCK_STREAM, backlog, -1, K_LISTENER, out);
 }
 
+int weft_sock_try_accept(weft_sock_t *l, weft_sock_t **out)
+{
+    for (;;) {
+        intptr_t fd = weft_os_accept(l->fd);
+        if (fd >= 0)
+            return sock_new(fd, K_STREAM, l->family, out);
+        int e = weft_os_last_error();
+        int k = weft_os_err_kind(e);
+        if (k == WEFT_OS_ERR_INTR || weft_os_err_code(e) == WEFT_ECONNRESET)
+            continue; /* a connection reset before we took it: take the next */
+        return k == WEFT_OS_ERR_AGAIN ? WEFT_EAGAIN : os_fail();
+    }
+}
+
 int weft_sock_accept(weft_sock_t *l, int64_t deadline, weft_sock_t **out)
 {
     if (!l || !out || l->kind != K_LISTENER)
@@ -309,22 +324,8 @@ int weft_sock_accept(weft_sock_t *l, int64_t deadline, weft_sock_t **out)
     if (!enter(l))
         return WEFT_ECLOSED;
     int r;
-    for (;;) {
-        intptr_t fd = weft_os_accept(l->fd);
-        if (fd >= 0) {
-            r = sock_new(fd, K_STREAM, l->family, out);
-            break;
-        }
-        int e = weft_os_last_error();
-        int k = weft_os_err_kind(e);
-        if (k == WEFT_OS_ERR_INTR || weft_os_err_code(e) == WEFT_ECONNRESET)
-            continue; /* a connection reset before we took it: take the next */
-        if (k != WEFT_OS_ERR_AGAIN) {
-            r = os_fail();
-            break;
-        }
-        if ((r = wait_dir(l, WEFT_PD_READ, deadline, "sock accept")) != WEFT_OK)
-            break;
+    while ((r = weft_sock_try_accept(l, out)) == WEFT_EAGAIN &&
+           (r = wait_dir(l, WEFT_PD_READ, deadline, "sock accept")) == WEFT_OK) {
     }
     leave(l);
     return r;
@@ -416,6 +417,47 @@ int weft_unix_connect(const char *path, int64_t deadline, weft_sock_t **out)
 
 /* ---- streams ------------------------------------------------------------------------ */
 
+/* The result of a failed call: WEFT_EAGAIN to wait, 0 to retry (a
+ * signal), or the error. */
+static int failed(void)
+{
+    int k = weft_os_err_kind(weft_os_last_error());
+    return k == WEFT_OS_ERR_INTR ? 0 : k == WEFT_OS_ERR_AGAIN ? WEFT_EAGAIN : os_fail();
+}
+
+int weft_sock_enter(weft_sock_t *s)
+{
+    return enter(s);
+}
+
+void weft_sock_leave(weft_sock_t *s)
+{
+    leave(s);
+}
+
+weft_pd_t *weft_sock_pd(weft_sock_t *s)
+{
+    return s->pd;
+}
+
+int64_t weft_sock_try_read(weft_sock_t *s, void *buf, size_t len)
+{
+    for (;;) {
+        int64_t r = weft_os_recv(s->fd, buf, len);
+        if (r >= 0 || (r = failed()) != 0)
+            return r;
+    }
+}
+
+int64_t weft_sock_try_write(weft_sock_t *s, const void *buf, size_t len)
+{
+    for (;;) {
+        int64_t r = weft_os_send(s->fd, buf, len);
+        if (r >= 0 || (r = failed()) != 0)
+            return r;
+    }
+}
+
 int64_t weft_sock_read(weft_sock_t *s, void *buf, size_t len, int64_t deadline)
 {
     if (!s || (!buf && len > 0))
@@ -423,19 +465,8 @@ int64_t weft_sock_read(weft_sock_t *s, void *buf, size_t len, int64_t deadline)
     if (!enter(s))
         return WEFT_ECLOSED;
     int64_t r;
-    for (;;) {
-        r = weft_os_recv(s->fd, buf, len);
-        if (r >= 0)
-            break;
-        int k = weft_os_err_kind(weft_os_last_error());
-        if (k == WEFT_OS_ERR_INTR)
-            continue;
-        if (k != WEFT_OS_ERR_AGAIN) {
-            r = os_fail();
-            break;
-        }
-        if ((r = wait_dir(s, WEFT_PD_READ, deadline, "sock read")) != WEFT_OK)
-            break;
+    while ((r = weft_sock_try_read(s, buf, len)) == WEFT_EAGAIN &&
+           (r = wait_dir(s, WEFT_PD_READ, deadline, "sock read")) == WEFT_OK) {
     }
     leave(s);
     return r;
@@ -451,20 +482,16 @@ int weft_sock_write(weft_sock_t *s, const void *buf, size_t len, int64_t deadlin
         r = WEFT_ECLOSED;
     else {
         while (done < len) {
-            int64_t n = weft_os_send(s->fd, (const char *)buf + done, len - done);
+            int64_t n = weft_sock_try_write(s, (const char *)buf + done, len - done);
             if (n >= 0) {
                 done += (size_t)n;
                 continue;
             }
-            int k = weft_os_err_kind(weft_os_last_error());
-            if (k == WEFT_OS_ERR_INTR)
-                continue;
-            if (k != WEFT_OS_ERR_AGAIN) {
-                r = os_fail();
+            if (n != WEFT_EAGAIN || (r = wait_dir(s, WEFT_PD_WRITE, deadline, "sock write")) != WEFT_OK) {
+                if (n != WEFT_EAGAIN)
+                    r = (int)n;
                 break;
             }
-            if ((r = wait_dir(s, WEFT_PD_WRITE, deadline, "sock write")) != WEFT_OK)
-                break;
         }
         leave(s);
     }
@@ -522,20 +549,35 @@ int64_t weft_udp_sendto(weft_sock_t *s, const void *buf, size_t len, const char 
     }
     for (;;) {
         n = weft_os_sendto(s->fd, buf, len, to, tolen);
-        if (n >= 0)
+        if (n >= 0 || ((n = failed()) != 0 && n != WEFT_EAGAIN))
             break;
-        int k = weft_os_err_kind(weft_os_last_error());
-        if (k == WEFT_OS_ERR_INTR)
-            continue;
-        if (k != WEFT_OS_ERR_AGAIN) {
-            n = os_fail();
-            break;
-        }
-        if ((n = wait_dir(s, WEFT_PD_WRITE, deadline, "udp send")) != WEFT_OK)
+        if (n == WEFT_EAGAIN && (n = wait_dir(s, WEFT_PD_WRITE, deadline, "udp send")) != WEFT_OK)
             break;
     }
     leave(s);
     freeaddrinfo(res);
+    return n;
+}
+
+int64_t weft_udp_try_recvfrom(weft_sock_t *s, void *buf, size_t len, char *host, size_t hostlen, int *port)
+{
+    struct sockaddr_storage from;
+    weft_socklen_t flen;
+    int64_t n;
+    do {
+        flen = sizeof from;
+        n = weft_os_recvfrom(s->fd, buf, len, (struct sockaddr *)&from, &flen);
+    } while (n < 0 && (n = failed()) == 0);
+    if (n >= 0 && (host || port)) {
+        char h[WEFT_ADDRSTRLEN];
+        int p = 0;
+        if (addr_text(&from, flen, h, sizeof h, &p) != WEFT_OK)
+            h[0] = 0;
+        if (host && hostlen > strlen(h))
+            memcpy(host, h, strlen(h) + 1);
+        if (port)
+            *port = p;
+    }
     return n;
 }
 
@@ -547,34 +589,10 @@ int64_t weft_udp_recvfrom(weft_sock_t *s, void *buf, size_t len, char *host, siz
     if (!enter(s))
         return WEFT_ECLOSED;
     int64_t n;
-    struct sockaddr_storage from;
-    weft_socklen_t flen;
-    for (;;) {
-        flen = sizeof from;
-        n = weft_os_recvfrom(s->fd, buf, len, (struct sockaddr *)&from, &flen);
-        if (n >= 0)
-            break;
-        int k = weft_os_err_kind(weft_os_last_error());
-        if (k == WEFT_OS_ERR_INTR)
-            continue;
-        if (k != WEFT_OS_ERR_AGAIN) {
-            n = os_fail();
-            break;
-        }
-        if ((n = wait_dir(s, WEFT_PD_READ, deadline, "udp receive")) != WEFT_OK)
-            break;
+    while ((n = weft_udp_try_recvfrom(s, buf, len, host, hostlen, port)) == WEFT_EAGAIN &&
+           (n = wait_dir(s, WEFT_PD_READ, deadline, "udp receive")) == WEFT_OK) {
     }
     leave(s);
-    if (n >= 0 && (host || port)) {
-        char h[WEFT_ADDRSTRLEN];
-        int p = 0;
-        if (addr_text(&from, flen, h, sizeof h, &p) != WEFT_OK)
-            h[0] = 0;
-        if (host)
-            memcpy(host, h, strlen(h) + 1);
-        if (port)
-            *port = p;
-    }
     return n;
 }
 
