@@ -15,11 +15,16 @@
 
 /* Counted for the binding that registers them (runtime.h).  Relaxed,
  * like chan.c's live_chans: it orders nothing. */
-static _Atomic uint64_t java_sync;
+static _Atomic uint64_t java_sync, sockets;
 
 void weft_stats_java_sync(int delta)
 {
     atomic_fetch_add_explicit(&java_sync, (uint64_t)(int64_t)delta, memory_order_relaxed);
+}
+
+void weft_stats_sockets(int delta)
+{
+    atomic_fetch_add_explicit(&sockets, (uint64_t)(int64_t)delta, memory_order_relaxed);
 }
 
 static const char *state_name(int s)
@@ -80,6 +85,7 @@ int weft_stats_sized(weft_stats_t *out, size_t size)
     s.handoffs = weft_sched_handoffs();
     s.channels = weft_chan_live();
     s.java_sync = atomic_load_explicit(&java_sync, memory_order_relaxed);
+    s.sockets = atomic_load_explicit(&sockets, memory_order_relaxed);
     /* the caller's weft_stats_t may be an older, shorter one */
     memcpy(out, &s, size < sizeof s ? size : sizeof s);
     return WEFT_OK;

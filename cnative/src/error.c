@@ -25,6 +25,11 @@ const char *weft_strerror(int err)
     case WEFT_EAGAIN:    return "would block";
     case WEFT_EDEADLK:   return "would wait forever (deadlock)";
     case WEFT_ESTATE:    return "not valid in the object's current state";
+    case WEFT_ECONNREFUSED: return "connection refused (nothing listens there)";
+    case WEFT_ECONNRESET: return "connection reset by the peer";
+    case WEFT_EADDRINUSE: return "address already in use";
+    case WEFT_ENOTFOUND: return "host name not found";
+    case WEFT_ESYS:      return "operating system error (weft_os_error() tells which)";
     default:             return "unknown weft error";
     }
 }

@@ -57,6 +57,7 @@ struct weft_co {
     _Atomic int status;            /* CO_* */
     _Atomic int refs;              /* the body (until it returns) + a handle (joinable) */
     _Atomic int canceled;
+    int os_error;                  /* weft_os_error: its last WEFT_ESYS (netpoll.c) */
 
     /* `lock` guards the join queue (and the DONE transition). */
     weft_spin_t lock;
@@ -154,6 +155,7 @@ typedef struct weft_worker {
     /* sleeping when idle */
     _Alignas(64) struct weft_parker *parker;
     _Atomic int idle;
+    _Atomic int in_poll;           /* idle in the I/O poller, not on the parker (sched.c) */
     struct weft_worker *idle_next;
 
     /* rarely written */
@@ -265,6 +267,25 @@ int weft_sched_workers(void);
 /* 1 if nothing is runnable and no timer is armed; *activity is a number
  * that changes whenever anything runs (weft_run's deadlock check). */
 int weft_sched_quiescent(uint64_t *activity);
+/* The I/O poller's hooks (netpoll.c registers them when the first socket
+ * is made; the scheduler never names the poller otherwise).  poll hands
+ * ready I/O to its waiters: timeout_ns 0 = do not block, < 0 = until
+ * something is ready or wake is called, > 0 = at most that long; it
+ * returns the number of events.  wake ends a blocked poll, from any
+ * thread. */
+typedef struct weft_poller_ops {
+    int (*poll)(int64_t timeout_ns);
+    void (*wake)(void);
+    /* weft_shutdown, with every worker stopped and before the coroutines
+     * left are freed: forget the waiters on their stacks, end plain
+     * threads' waits with WEFT_ECLOSED */
+    void (*abandon)(void);
+} weft_poller_ops_t;
+void weft_sched_set_poller(const weft_poller_ops_t *ops);
+/* +1 before a party waits on I/O, -1 after: while the count is above
+ * zero, an idle worker waits in the poller (and one is woken to, if none
+ * does), busy workers poll between batches, the monitor when they don't. */
+void weft_sched_io_wait(int delta);
 /* Sums of the workers' counters (weft_stats). */
 void weft_sched_counters(uint64_t *switches, uint64_t *steals, uint64_t *parks);
 uint64_t weft_sched_handoffs(void);
@@ -282,6 +303,8 @@ void weft_cls_run_dtors(struct weft_co *co);
  * JNI glue's mutexes, locks, semaphores...): weft_stats' java_sync.
  * delta +1 per object made, -1 per object freed. */
 void weft_stats_java_sync(int delta);
+/* Live weft_sock_t (net.c): weft_stats' sockets. */
+void weft_stats_sockets(int delta);
 
 /* Thread parker (park.c): one per plain thread that blocks in Weft, and
  * one per worker for idling. */

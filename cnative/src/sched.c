@@ -100,6 +100,14 @@ struct runtime {
     _Atomic int nidle;
     _Atomic int nspinning;  /* workers polling for work before they sleep */
 
+    /* the I/O poller ("I/O", below): its hooks, NULL until the first
+     * socket; parties waiting on I/O; 1 while a worker blocks in it; when
+     * anyone last polled */
+    _Atomic(const weft_poller_ops_t *) poller;
+    _Atomic int io_waiting;
+    _Atomic int poll_owner;
+    _Atomic int64_t last_poll;
+
     pthread_t monitor;
     struct weft_parker *monitor_parker;
     _Atomic int monitor_spares;   /* spares running */
@@ -343,7 +351,11 @@ static void wake_one_idle(void)
         if (atomic_load_explicit(&w->idle, memory_order_relaxed) &&
             atomic_compare_exchange_strong(&w->idle, &one, 0)) {
             atomic_fetch_sub(&rt.nidle, 1);
-            weft_parker_unpark(w->parker);
+            /* in_poll is set before idle is re-checked (idle(), "I/O") */
+            if (atomic_load(&w->in_poll))
+                atomic_load_explicit(&rt.poller, memory_order_acquire)->wake();
+            else
+                weft_parker_unpark(w->parker);
             return;
         }
     }
@@ -614,6 +626,57 @@ static void run(weft_worker_t *w, struct weft_co *co)
     do_post(w);
 }
 
+/* ---- I/O --------------------------------------------------------------------
+ *
+ * Go's netpoll, in three places.  An idle worker waits in the poller, not
+ * on its parker, with its next timer's deadline as the timeout, so I/O
+ * and timers share one wait and no thread spins; at most one does
+ * (poll_owner), the others sleep as before.  A worker polls without
+ * blocking before it steals and every 61st round, so a busy runtime
+ * still sees I/O between batches.  The monitor polls when nobody has for
+ * 10 ms (every worker in a long run).
+ *
+ * Waking a worker that idles in the poller: wake_one_idle claims it by
+ * its `idle` flag and then reads `in_poll` to choose between the
+ * poller's wake and the parker.  The worker sets in_poll before it
+ * re-checks idle and blocks, all sequentially consistent, so either the
+ * waker sees in_poll (and wakes the poller) or the worker sees its idle
+ * flag cleared (and does not block).  A wake that comes too late to
+ * matter leaves a wake-up signal or a parker permit behind: the next
+ * wait returns at once, once.
+ *
+ * A party about to wait on I/O counts itself in io_waiting first and,
+ * if nobody is in the poller, wakes an idle worker (weft_sched_io_wait):
+ * a worker that went to sleep before there was any I/O would not poll. */
+#define POLL_STALE_NS (10 * 1000000LL)
+
+void weft_sched_set_poller(const weft_poller_ops_t *ops)
+{
+    atomic_store_explicit(&rt.poller, ops, memory_order_release);
+}
+
+void weft_sched_io_wait(int delta)
+{
+    if (atomic_fetch_add(&rt.io_waiting, delta) == 0 && delta > 0 && !atomic_load(&rt.poll_owner))
+        wake_one_idle();
+}
+
+/* A poll that does not block, if anyone waits on I/O and no worker is
+ * already blocked in the poller (it gets the events).  Returns 1 if it
+ * delivered any (they went to w's queues, or the global one on no worker). */
+static int poll_io(weft_worker_t *w)
+{
+    if (atomic_load_explicit(&rt.io_waiting, memory_order_relaxed) <= 0 ||
+        atomic_load_explicit(&rt.poll_owner, memory_order_relaxed))
+        return 0;
+    const weft_poller_ops_t *p = atomic_load_explicit(&rt.poller, memory_order_acquire);
+    if (!p)
+        return 0;
+    atomic_store_explicit(&rt.last_poll, weft_now(), memory_order_relaxed);
+    (void)w;
+    return p->poll(0) > 0;
+}
+
 static struct weft_co *find_runnable(weft_worker_t *w)
 {
     if (atomic_load_explicit(&w->next_deadline, memory_order_acquire) != INT64_MAX) {
@@ -622,8 +685,11 @@ static struct weft_co *find_runnable(weft_worker_t *w)
             weft_timers_run(w, now);
     }
     struct weft_co *co;
-    if (++w->tick % 61 == 0 && (co = global_get(w, 0)))
-        return co;
+    if (++w->tick % 61 == 0) {
+        poll_io(w);
+        if ((co = global_get(w, 0)))
+            return co;
+    }
     /* run-next first, but not forever: a pair that keeps waking each
      * other (directly or through here) would starve the ring */
     if (w->streak < RUNNEXT_STREAK && (co = atomic_exchange(&w->runnext, NULL))) {
@@ -636,6 +702,8 @@ static struct weft_co *find_runnable(weft_worker_t *w)
     if ((co = atomic_exchange(&w->runnext, NULL)))
         return co;
     if ((co = global_get(w, 1)))
+        return co;
+    if (poll_io(w) && (co = atomic_exchange(&w->runnext, NULL)))
         return co;
     int ns = nslots();
     if ((!rt.no_steal || w->spare) && ns > 1) {
@@ -701,13 +769,34 @@ static void idle(weft_worker_t *w)
     weft_co_collect(w); /* before sleeping: stacks of children that ended elsewhere */
     atomic_store(&w->idle, 1);
     atomic_fetch_add(&rt.nidle, 1);
-    /* look once more after announcing (file comment) */
+    /* wait in the poller if anyone waits on I/O and nobody else does ("I/O") */
+    const weft_poller_ops_t *p = NULL;
+    int zero = 0;
+    if (atomic_load(&rt.io_waiting) > 0 && (p = atomic_load_explicit(&rt.poller, memory_order_acquire)) &&
+        atomic_compare_exchange_strong(&rt.poll_owner, &zero, 1))
+        atomic_store(&w->in_poll, 1);
+    else
+        p = NULL;
+    /* look once more after announcing (file comment), and whether a
+     * waker has claimed us meanwhile */
     int64_t next = atomic_load(&w->next_deadline);
-    if (!anything_runnable(w) && !atomic_load(&rt.stopping) && (next == INT64_MAX || next > weft_now()))
-        weft_parker_wait(w->parker, next == INT64_MAX ? -1 : next);
+    int64_t now = weft_now();
+    if (!anything_runnable(w) && !atomic_load(&rt.stopping) && (next == INT64_MAX || next > now) &&
+        atomic_load(&w->idle)) {
+        if (p) {
+            atomic_store_explicit(&rt.last_poll, now, memory_order_relaxed);
+            p->poll(next == INT64_MAX ? -1 : next - now);
+        } else {
+            weft_parker_wait(w->parker, next == INT64_MAX ? -1 : next);
+        }
+    }
     int one = 1;
     if (atomic_compare_exchange_strong(&w->idle, &one, 0))
         atomic_fetch_sub(&rt.nidle, 1); /* nobody woke us: undo the count ourselves */
+    if (p) {
+        atomic_store(&w->in_poll, 0);
+        atomic_store(&rt.poll_owner, 0);
+    }
 }
 
 static int worker_empty(weft_worker_t *w)
@@ -913,6 +1002,15 @@ static void *monitor_main(void *arg)
             }
         }
         weft_spin_unlock(&monitor_lock);
+        /* I/O nobody has looked at for a while: every worker is in a long
+         * run (or in weft_blocking); deliver it to the global queue */
+        const weft_poller_ops_t *p = atomic_load_explicit(&rt.poller, memory_order_acquire);
+        if (p && atomic_load(&rt.io_waiting) > 0 && !atomic_load(&rt.poll_owner) &&
+            now - atomic_load_explicit(&rt.last_poll, memory_order_relaxed) > POLL_STALE_NS) {
+            atomic_store_explicit(&rt.last_poll, now, memory_order_relaxed);
+            if (p->poll(0) > 0)
+                busy = 1;
+        }
         /* back off while nothing runs: an idle runtime stays idle */
         tick = busy ? MONITOR_TICK_NS : (tick * 2 > MONITOR_IDLE_NS ? MONITOR_IDLE_NS : tick * 2);
     }
@@ -1086,13 +1184,21 @@ void weft_shutdown(void)
     weft_parker_free(rt.monitor_parker);
     rt.monitor_parker = NULL;
     int ns = nslots();
+    const weft_poller_ops_t *p = atomic_load_explicit(&rt.poller, memory_order_acquire);
     for (int i = 0; i < ns; i++)
         weft_parker_unpark(rt.workers[i]->parker);
+    if (p)
+        p->wake(); /* the worker idling in the poller, if one is */
     for (int i = 0; i < ns; i++)
         if (rt.workers[i]->thread_live) /* retired spares too: not yet joined */
             pthread_join(*(pthread_t *)rt.workers[i]->thread, NULL);
     /* Nothing runs now.  Coroutines left in queues or parked are freed
-     * without running further (C has no unwinding to run for them). */
+     * without running further (C has no unwinding to run for them); the
+     * poller first forgets the waiters on their stacks. */
+    if (p)
+        p->abandon();
+    atomic_store(&rt.io_waiting, 0);
+    atomic_store(&rt.poll_owner, 0);
     weft_co_abandon_all();
     /* the stacks just freed, and any the caller collected, sit in its pool */
     weft_stack_pool_drain();
@@ -1123,6 +1229,8 @@ int weft_sched_quiescent(uint64_t *activity)
             atomic_load(&w->next_deadline) != INT64_MAX)
             quiet = 0;
     }
+    if (atomic_load(&rt.io_waiting) > 0)
+        quiet = 0; /* a socket may wake its waiters any time */
     *activity = a;
     return quiet;
 }
