@@ -32,6 +32,10 @@ import java.lang.invoke.VarHandle;
 final class FfmChanSeat extends ChanSeat {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    // reinterpret is restricted (javac's lint "restricted"): used on purpose, the one segment
+    // over the address space that the native handles are offsets into; the JVM's own
+    // warning at run time is what --enable-native-access (README) answers
+    @SuppressWarnings("restricted")
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     // struct weft_chan: the spinlock word, closed, recvq, sendq, then struct chan_seat
     private static final long LOCK = 0;

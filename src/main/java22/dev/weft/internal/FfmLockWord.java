@@ -40,6 +40,10 @@ import java.lang.invoke.VarHandle;
  */
 final class FfmLockWord extends LockWord {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    // reinterpret is restricted (javac's lint "restricted"): used on purpose, the one segment
+    // over the address space that the native handles are offsets into; the JVM's own
+    // warning at run time is what --enable-native-access (README) answers
+    @SuppressWarnings("restricted")
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     // state is the first member of struct weft_mutex (static asserts in jni_runtime.c)
 
