@@ -28,6 +28,22 @@
 #        BENCH sleep <metric> weft=<v> target=<v>.
 #   w4   memory per idle coroutine: 1M parked on a channel receive, and
 #        1M in a one-hour sleep, RSS growth / n, vs Go's goroutines.
+#   w5   TCP echo: 100 connections, each in a closed loop of 64-byte
+#        messages, for WEFT_BENCH_SECS (default 10) per server, echoes per
+#        second. One load generator for every server, `peer-go echoclient`;
+#        the servers one after another: Weft's examples/c/echo_server.c
+#        (2 workers), the one-thread C epoll server (bench/peers/c-epoll)
+#        and `peer-go echoserver` (GOMAXPROCS=2). Each run serves all of
+#        them in turn, so they see the same machine load; medians of RUNS.
+#   w6   HTTP plaintext: `wrk -t1 -c100 -d<WEFT_BENCH_SECS>s` (Debian wrk)
+#        against Weft's examples/c/http_server.c (2 workers), nginx
+#        (nginx-light, bench/peers/nginx/nginx.conf: 2 worker processes,
+#        run under a prefix in build-bench/nginx) and `peer-go httpserver`
+#        (net/http, GOMAXPROCS=2), requests per second; each server's
+#        answer to GET / is checked first. Medians of RUNS, alternated.
+#        w5 and w6 start each server on its own port (bench/peers/README.md),
+#        fail if the port is taken or the server does not come up, and stop
+#        every server they started, also on failure or interrupt.
 #   w7   a chain of n live coroutines (Go's test/chan/goroutines.go: each
 #        waits to pass one value on), n = 100k and 1M: ms and peak RSS at
 #        1 and 2 workers vs Go at GOMAXPROCS 1 and 2.
@@ -56,12 +72,13 @@
 # Environment: WEFT_PEERS (the peer programs' directory, default bench/peers;
 # bench/peers/README.md describes them),
 # WEFT_BENCH_N (w1: round trips per timed run, default 20000000; w2/w4:
-# coroutines, default 1000000; w3: messages).
+# coroutines, default 1000000; w3: messages), WEFT_BENCH_SECS (w5/w6:
+# seconds of load per server and run, default 10).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=${WEFT_PEERS:-$ROOT/bench/peers}
 OUT=$ROOT/build-bench
-workload=${1:?usage: bench/run.sh w1|w2|w3|w4|w7|ext|sleep|java [runs]}
+workload=${1:?usage: bench/run.sh w1|w2|w3|w4|w5|w6|w7|ext|sleep|java [runs]}
 runs=${2:-5}
 
 need_pkgs=()
@@ -95,6 +112,55 @@ line2() {
   a=$(median <"$4"); b=$(median <"$6")
   echo "BENCH $1 $2 $3=$a $5=$b ratio=$(ratio "$a" "$b")"
 }
+
+install_pkgs() { # installs need_pkgs (apt-get update first), if any
+  if [ ${#need_pkgs[@]} -gt 0 ]; then
+    echo "bench: installing ${need_pkgs[*]}" >&2
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >/dev/null
+  fi
+}
+
+# Network servers (w5, w6): one at a time, in the background, always
+# stopped again: by stop_server, or by the EXIT trap when the script ends
+# (an error, an interrupt).
+srv_pid=""
+stop_server() {
+  if [ -n "$srv_pid" ]; then
+    kill "$srv_pid" 2>/dev/null || true
+    wait "$srv_pid" 2>/dev/null || true
+    srv_pid=""
+  fi
+}
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# start_server NAME PORT COMMAND...: runs COMMAND (output: $OUT/NAME.log),
+# returns once PORT accepts connections; exits the script with the log if
+# the port is taken, the server dies or it has not listened after 10 s.
+start_server() {
+  local name=$1 port=$2
+  shift 2
+  if port_open "$port"; then
+    echo "bench: port $port, wanted by $name, is already in use (another run? ss -ltnp says who)" >&2
+    exit 1
+  fi
+  "$@" >"$OUT/$name.log" 2>&1 &
+  srv_pid=$!
+  local i
+  for i in $(seq 100); do
+    port_open "$port" && return 0
+    if ! kill -0 "$srv_pid" 2>/dev/null; then
+      srv_pid=""
+      echo "bench: $name did not start ($*):" >&2
+      cat "$OUT/$name.log" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  echo "bench: $name did not listen on port $port within 10 s ($*):" >&2
+  cat "$OUT/$name.log" >&2
+  exit 1
+}
+trap stop_server EXIT
+trap 'exit 130' INT TERM
 
 build_weft() {
   cmake -S "$ROOT" -B "$OUT" -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >"$OUT.log" 2>&1 ||
@@ -204,6 +270,83 @@ w4)
     done
     line w4 "${kind}_bytes_per_co" "$OUT/w4.weft" go "$OUT/w4.go"
   done
+  ;;
+w5)
+  go_peer
+  mkdir -p "$OUT"
+  build_weft example_echo_server
+  gcc -O2 -o "$OUT/epoll_echo" "$PEERS/c-epoll/epoll_echo.c"
+  secs=${WEFT_BENCH_SECS:-10}
+  # every server, by its name in the BENCH lines: w5_start starts it and
+  # sets its port
+  servers="weft c-epoll go"
+  w5_start() {
+    case $1 in
+    weft) port=9102; start_server weft $port "$OUT/examples/c/example_echo_server" -w 2 $port ;;
+    c-epoll) port=9101; start_server c-epoll $port "$OUT/epoll_echo" $port ;;
+    go) port=9100; start_server go-echo $port env GOMAXPROCS=2 "$OUT/peer-go" echoserver $port ;;
+    esac
+  }
+  for s in $servers; do : >"$OUT/w5.$s"; done
+  for i in $(seq "$runs"); do
+    for s in $servers; do
+      w5_start "$s"
+      r=$("$OUT/peer-go" echoclient "$port" 100 "$secs") || { echo "bench: echoclient against $s failed" >&2; exit 1; }
+      v=$(field w5_req_per_s <<<"$r")
+      [ -n "$v" ] || { echo "bench: no w5_req_per_s from echoclient against $s: $r" >&2; exit 1; }
+      echo "$v" >>"$OUT/w5.$s"
+      stop_server
+    done
+  done
+  line w5 echo_per_s "$OUT/w5.weft" c-epoll "$OUT/w5.c-epoll"
+  line w5 echo_per_s "$OUT/w5.weft" go "$OUT/w5.go"
+  ;;
+w6)
+  go_peer
+  ensure have wrk -- wrk
+  ensure have nginx -- nginx-light
+  install_pkgs
+  mkdir -p "$OUT/nginx/logs"
+  build_weft example_http_server
+  secs=${WEFT_BENCH_SECS:-10}
+  servers="weft nginx go" # as for w5: w6_start starts each and sets its port
+  w6_start() {
+    case $1 in
+    weft) port=9182; start_server weft-http $port "$OUT/examples/c/example_http_server" -w 2 $port ;;
+    nginx) port=9181; start_server nginx $port nginx -p "$OUT/nginx" -e "$OUT/nginx/logs/error.log" \
+      -c "$PEERS/nginx/nginx.conf" -g 'daemon off;' ;;
+    go) port=9180; start_server go-http $port env GOMAXPROCS=2 "$OUT/peer-go" httpserver $port ;;
+    esac
+  }
+  # the server's answer to one GET /: 200 and the 13-byte body, or the script stops
+  w6_check() {
+    local resp
+    resp=$(exec 3<>"/dev/tcp/127.0.0.1/$port" &&
+      printf 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3 && timeout 5 cat <&3) || true
+    if ! { head -n 1 <<<"$resp" | grep -q '^HTTP/1.1 200 ' && [ "${resp##*$'\r\n\r\n'}" = "Hello, World!" ]; }; then
+      echo "bench: $1 on port $port did not answer GET / with 200 \"Hello, World!\":" >&2
+      printf '%s\n' "$resp" >&2
+      exit 1
+    fi
+  }
+  for s in $servers; do : >"$OUT/w6.$s"; done
+  for i in $(seq "$runs"); do
+    for s in $servers; do
+      w6_start "$s"
+      w6_check "$s"
+      r=$(wrk -t1 -c100 -d"${secs}s" "http://127.0.0.1:$port/") || { echo "bench: wrk against $s failed: $r" >&2; exit 1; }
+      if grep -q 'Non-2xx' <<<"$r"; then
+        echo "bench: $s answered with errors under load:" >&2; echo "$r" >&2; exit 1
+      fi
+      grep -i 'socket errors' <<<"$r" | sed "s/^ */bench: $s: /" >&2 || true
+      v=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' <<<"$r")
+      [ -n "$v" ] || { echo "bench: no Requests/sec from wrk against $s: $r" >&2; exit 1; }
+      echo "$v" >>"$OUT/w6.$s"
+      stop_server
+    done
+  done
+  line w6 req_per_s "$OUT/w6.weft" nginx "$OUT/w6.nginx"
+  line w6 req_per_s "$OUT/w6.weft" go "$OUT/w6.go"
   ;;
 w7)
   go_peer
@@ -317,7 +460,7 @@ PY
   jline2 java-mutex-ffm-vs-jni uncontended_ns ffm MutexBench.weftUncontended jni MutexBenchJni.weftUncontended
   ;;
 *)
-  echo "bench: unknown workload '$workload' (have: w1 w2 w3 w4 w7 ext sleep java)" >&2
+  echo "bench: unknown workload '$workload' (have: w1 w2 w3 w4 w5 w6 w7 ext sleep java)" >&2
   exit 2
   ;;
 esac

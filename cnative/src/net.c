@@ -15,6 +15,11 @@
  * CLOSED is clear, so no call uses the descriptor number after the OS
  * may have handed it to someone else, and a waiter never wakes into a
  * freed socket.  (Go's fdMutex does the same with more states.)
+ *
+ * Socket records, like readiness records, go back to a pool rather than
+ * to malloc, so a second weft_sock_close (or any call) on a closed
+ * socket finds CLOSED and says WEFT_ECLOSED instead of touching freed
+ * memory, as long as the record has not been reused for a new socket.
  */
 #include "os/os.h"
 #include "os/sock.h"
@@ -31,6 +36,7 @@ enum { K_LISTENER = 1, K_STREAM, K_DGRAM };
 
 struct weft_sock {
     weft_pd_t *pd;         /* its readiness record (netpoll.c's pool) */
+    struct weft_sock *free_next; /* the pool's, under pool_lock */
     intptr_t fd;
     _Atomic int refs;      /* calls inside + 1 while open; | CLOSED once closed */
     int kind;              /* K_* */
@@ -48,6 +54,41 @@ static int os_fail(void)
 }
 
 /* ---- life cycle ------------------------------------------------------------ */
+
+#define SOCK_CHUNK 64
+
+static weft_spin_t pool_lock = WEFT_SPIN_INIT;
+static weft_sock_t *free_socks;
+
+static weft_sock_t *sock_alloc(void)
+{
+    weft_spin_lock(&pool_lock);
+    if (!free_socks) {
+        weft_sock_t *c = calloc(SOCK_CHUNK, sizeof *c); /* never freed: file comment */
+        if (!c) {
+            weft_spin_unlock(&pool_lock);
+            return NULL;
+        }
+        for (int i = SOCK_CHUNK - 1; i >= 0; i--) {
+            atomic_init(&c[i].refs, CLOSED);
+            c[i].free_next = free_socks;
+            free_socks = &c[i];
+        }
+    }
+    weft_sock_t *s = free_socks;
+    free_socks = s->free_next;
+    weft_spin_unlock(&pool_lock);
+    return s;
+}
+
+static void sock_free(weft_sock_t *s)
+{
+    /* refs stays CLOSED | 0: a late call on it enters nothing */
+    weft_spin_lock(&pool_lock);
+    s->free_next = free_socks;
+    free_socks = s;
+    weft_spin_unlock(&pool_lock);
+}
 
 static int enter(weft_sock_t *s)
 {
@@ -68,7 +109,7 @@ static void leave(weft_sock_t *s)
     weft_os_poller_del(s->fd);
     weft_os_sock_close(s->fd);
     weft_pd_free(s->pd);
-    free(s);
+    sock_free(s);
     weft_stats_sockets(-1);
 }
 
@@ -76,10 +117,11 @@ static void leave(weft_sock_t *s)
 static int sock_new(intptr_t fd, int kind, int family, weft_sock_t **out)
 {
     int r = weft_poll_start();
-    weft_sock_t *s = r == WEFT_OK ? malloc(sizeof *s) : NULL;
+    weft_sock_t *s = r == WEFT_OK ? sock_alloc() : NULL;
     weft_pd_t *pd = s ? weft_pd_alloc(0) : NULL;
     if (!pd) {
-        free(s);
+        if (s)
+            sock_free(s);
         weft_os_sock_close(fd);
         return r == WEFT_OK ? WEFT_ENOMEM : r;
     }
@@ -87,15 +129,16 @@ static int sock_new(intptr_t fd, int kind, int family, weft_sock_t **out)
     s->fd = fd;
     s->kind = kind;
     s->family = family;
-    atomic_init(&s->refs, 1);
     if (weft_os_poller_add(fd, pd) != WEFT_OK) {
         r = os_fail();
         weft_pd_free(pd);
-        free(s);
+        sock_free(s);
         weft_os_sock_close(fd);
         return r;
     }
     weft_stats_sockets(1);
+    /* last: opens it to calls (release: the fields above come first) */
+    atomic_store_explicit(&s->refs, 1, memory_order_release);
     *out = s;
     return WEFT_OK;
 }
