@@ -417,6 +417,7 @@ WEFT_TEST(peer_reset_gives_econnreset_and_never_sigpipe)
     char buf[4];
     int64_t n = weft_sock_read(a, buf, sizeof buf, in_ms(10000));
     CHECK_EQ_INT(n, WEFT_ECONNRESET);
+    CHECK_EQ_INT(weft_sock_close(a), WEFT_OK);
     /* writing to a connection the peer closed: reset, no signal */
     pair(&a, &b);
     CHECK_EQ_INT(weft_sock_close(b), WEFT_OK);
@@ -695,7 +696,13 @@ WEFT_TEST(connect_close_cycles_leave_no_descriptor_or_memory_behind)
             rss0, rss1, (unsigned long long)socks0, (unsigned long long)live_sockets());
     CHECK(fds1 <= fds0);
     CHECK(live_sockets() <= socks0);
+#if defined(__SANITIZE_ADDRESS__) || defined(WEFT_VALGRIND)
+    /* ASan and memcheck keep freed blocks in a quarantine, so RSS grows
+     * without a leak; their leak checkers look at exit instead */
+    (void)rss1;
+#else
     CHECK(rss1 - rss0 < 4096); /* 4 MiB: over 100k cycles, 48 leaked bytes a cycle would show */
+#endif
     weft_sock_close(l);
     join_co(acc);
     weft_shutdown();

@@ -15,9 +15,15 @@
  * CLOSED is clear, so no call uses the descriptor number after the OS
  * may have handed it to someone else, and a waiter never wakes into a
  * freed socket.  (Go's fdMutex does the same with more states.)
+ *
+ * Socket records, like readiness records, go back to a pool rather than
+ * to malloc, so a second weft_sock_close (or any call) on a closed
+ * socket finds CLOSED and says WEFT_ECLOSED instead of touching freed
+ * memory, as long as the record has not been reused for a new socket.
  */
 #include "os/os.h"
 #include "os/sock.h"
+#include "net.h"
 #include "netpoll.h"
 #include "runtime.h"
 
@@ -30,6 +36,7 @@ enum { K_LISTENER = 1, K_STREAM, K_DGRAM };
 
 struct weft_sock {
     weft_pd_t *pd;         /* its readiness record (netpoll.c's pool) */
+    struct weft_sock *free_next; /* the pool's, under pool_lock */
     intptr_t fd;
     _Atomic int refs;      /* calls inside + 1 while open; | CLOSED once closed */
     int kind;              /* K_* */
@@ -47,6 +54,41 @@ static int os_fail(void)
 }
 
 /* ---- life cycle ------------------------------------------------------------ */
+
+#define SOCK_CHUNK 64
+
+static weft_spin_t pool_lock = WEFT_SPIN_INIT;
+static weft_sock_t *free_socks;
+
+static weft_sock_t *sock_alloc(void)
+{
+    weft_spin_lock(&pool_lock);
+    if (!free_socks) {
+        weft_sock_t *c = calloc(SOCK_CHUNK, sizeof *c); /* never freed: file comment */
+        if (!c) {
+            weft_spin_unlock(&pool_lock);
+            return NULL;
+        }
+        for (int i = SOCK_CHUNK - 1; i >= 0; i--) {
+            atomic_init(&c[i].refs, CLOSED);
+            c[i].free_next = free_socks;
+            free_socks = &c[i];
+        }
+    }
+    weft_sock_t *s = free_socks;
+    free_socks = s->free_next;
+    weft_spin_unlock(&pool_lock);
+    return s;
+}
+
+static void sock_free(weft_sock_t *s)
+{
+    /* refs stays CLOSED | 0: a late call on it enters nothing */
+    weft_spin_lock(&pool_lock);
+    s->free_next = free_socks;
+    free_socks = s;
+    weft_spin_unlock(&pool_lock);
+}
 
 static int enter(weft_sock_t *s)
 {
@@ -67,7 +109,7 @@ static void leave(weft_sock_t *s)
     weft_os_poller_del(s->fd);
     weft_os_sock_close(s->fd);
     weft_pd_free(s->pd);
-    free(s);
+    sock_free(s);
     weft_stats_sockets(-1);
 }
 
@@ -75,10 +117,11 @@ static void leave(weft_sock_t *s)
 static int sock_new(intptr_t fd, int kind, int family, weft_sock_t **out)
 {
     int r = weft_poll_start();
-    weft_sock_t *s = r == WEFT_OK ? malloc(sizeof *s) : NULL;
+    weft_sock_t *s = r == WEFT_OK ? sock_alloc() : NULL;
     weft_pd_t *pd = s ? weft_pd_alloc(0) : NULL;
     if (!pd) {
-        free(s);
+        if (s)
+            sock_free(s);
         weft_os_sock_close(fd);
         return r == WEFT_OK ? WEFT_ENOMEM : r;
     }
@@ -86,15 +129,16 @@ static int sock_new(intptr_t fd, int kind, int family, weft_sock_t **out)
     s->fd = fd;
     s->kind = kind;
     s->family = family;
-    atomic_init(&s->refs, 1);
     if (weft_os_poller_add(fd, pd) != WEFT_OK) {
         r = os_fail();
         weft_pd_free(pd);
-        free(s);
+        sock_free(s);
         weft_os_sock_close(fd);
         return r;
     }
     weft_stats_sockets(1);
+    /* last: opens it to calls (release: the fields above come first) */
+    atomic_store_explicit(&s->refs, 1, memory_order_release);
     *out = s;
     return WEFT_OK;
 }
@@ -301,6 +345,20 @@ int weft_unix_listen(const char *path, int backlog, weft_sock_t **out)
     return listen_on((struct sockaddr *)&un, sizeof un, AF_UNIX, SOCK_STREAM, backlog, -1, K_LISTENER, out);
 }
 
+int weft_sock_try_accept(weft_sock_t *l, weft_sock_t **out)
+{
+    for (;;) {
+        intptr_t fd = weft_os_accept(l->fd);
+        if (fd >= 0)
+            return sock_new(fd, K_STREAM, l->family, out);
+        int e = weft_os_last_error();
+        int k = weft_os_err_kind(e);
+        if (k == WEFT_OS_ERR_INTR || weft_os_err_code(e) == WEFT_ECONNRESET)
+            continue; /* a connection reset before we took it: take the next */
+        return k == WEFT_OS_ERR_AGAIN ? WEFT_EAGAIN : os_fail();
+    }
+}
+
 int weft_sock_accept(weft_sock_t *l, int64_t deadline, weft_sock_t **out)
 {
     if (!l || !out || l->kind != K_LISTENER)
@@ -309,22 +367,8 @@ int weft_sock_accept(weft_sock_t *l, int64_t deadline, weft_sock_t **out)
     if (!enter(l))
         return WEFT_ECLOSED;
     int r;
-    for (;;) {
-        intptr_t fd = weft_os_accept(l->fd);
-        if (fd >= 0) {
-            r = sock_new(fd, K_STREAM, l->family, out);
-            break;
-        }
-        int e = weft_os_last_error();
-        int k = weft_os_err_kind(e);
-        if (k == WEFT_OS_ERR_INTR || weft_os_err_code(e) == WEFT_ECONNRESET)
-            continue; /* a connection reset before we took it: take the next */
-        if (k != WEFT_OS_ERR_AGAIN) {
-            r = os_fail();
-            break;
-        }
-        if ((r = wait_dir(l, WEFT_PD_READ, deadline, "sock accept")) != WEFT_OK)
-            break;
+    while ((r = weft_sock_try_accept(l, out)) == WEFT_EAGAIN &&
+           (r = wait_dir(l, WEFT_PD_READ, deadline, "sock accept")) == WEFT_OK) {
     }
     leave(l);
     return r;
@@ -416,6 +460,47 @@ int weft_unix_connect(const char *path, int64_t deadline, weft_sock_t **out)
 
 /* ---- streams ------------------------------------------------------------------------ */
 
+/* The result of a failed call: WEFT_EAGAIN to wait, 0 to retry (a
+ * signal), or the error. */
+static int failed(void)
+{
+    int k = weft_os_err_kind(weft_os_last_error());
+    return k == WEFT_OS_ERR_INTR ? 0 : k == WEFT_OS_ERR_AGAIN ? WEFT_EAGAIN : os_fail();
+}
+
+int weft_sock_enter(weft_sock_t *s)
+{
+    return enter(s);
+}
+
+void weft_sock_leave(weft_sock_t *s)
+{
+    leave(s);
+}
+
+weft_pd_t *weft_sock_pd(weft_sock_t *s)
+{
+    return s->pd;
+}
+
+int64_t weft_sock_try_read(weft_sock_t *s, void *buf, size_t len)
+{
+    for (;;) {
+        int64_t r = weft_os_recv(s->fd, buf, len);
+        if (r >= 0 || (r = failed()) != 0)
+            return r;
+    }
+}
+
+int64_t weft_sock_try_write(weft_sock_t *s, const void *buf, size_t len)
+{
+    for (;;) {
+        int64_t r = weft_os_send(s->fd, buf, len);
+        if (r >= 0 || (r = failed()) != 0)
+            return r;
+    }
+}
+
 int64_t weft_sock_read(weft_sock_t *s, void *buf, size_t len, int64_t deadline)
 {
     if (!s || (!buf && len > 0))
@@ -423,19 +508,8 @@ int64_t weft_sock_read(weft_sock_t *s, void *buf, size_t len, int64_t deadline)
     if (!enter(s))
         return WEFT_ECLOSED;
     int64_t r;
-    for (;;) {
-        r = weft_os_recv(s->fd, buf, len);
-        if (r >= 0)
-            break;
-        int k = weft_os_err_kind(weft_os_last_error());
-        if (k == WEFT_OS_ERR_INTR)
-            continue;
-        if (k != WEFT_OS_ERR_AGAIN) {
-            r = os_fail();
-            break;
-        }
-        if ((r = wait_dir(s, WEFT_PD_READ, deadline, "sock read")) != WEFT_OK)
-            break;
+    while ((r = weft_sock_try_read(s, buf, len)) == WEFT_EAGAIN &&
+           (r = wait_dir(s, WEFT_PD_READ, deadline, "sock read")) == WEFT_OK) {
     }
     leave(s);
     return r;
@@ -451,20 +525,16 @@ int weft_sock_write(weft_sock_t *s, const void *buf, size_t len, int64_t deadlin
         r = WEFT_ECLOSED;
     else {
         while (done < len) {
-            int64_t n = weft_os_send(s->fd, (const char *)buf + done, len - done);
+            int64_t n = weft_sock_try_write(s, (const char *)buf + done, len - done);
             if (n >= 0) {
                 done += (size_t)n;
                 continue;
             }
-            int k = weft_os_err_kind(weft_os_last_error());
-            if (k == WEFT_OS_ERR_INTR)
-                continue;
-            if (k != WEFT_OS_ERR_AGAIN) {
-                r = os_fail();
+            if (n != WEFT_EAGAIN || (r = wait_dir(s, WEFT_PD_WRITE, deadline, "sock write")) != WEFT_OK) {
+                if (n != WEFT_EAGAIN)
+                    r = (int)n;
                 break;
             }
-            if ((r = wait_dir(s, WEFT_PD_WRITE, deadline, "sock write")) != WEFT_OK)
-                break;
         }
         leave(s);
     }
@@ -522,20 +592,35 @@ int64_t weft_udp_sendto(weft_sock_t *s, const void *buf, size_t len, const char 
     }
     for (;;) {
         n = weft_os_sendto(s->fd, buf, len, to, tolen);
-        if (n >= 0)
+        if (n >= 0 || ((n = failed()) != 0 && n != WEFT_EAGAIN))
             break;
-        int k = weft_os_err_kind(weft_os_last_error());
-        if (k == WEFT_OS_ERR_INTR)
-            continue;
-        if (k != WEFT_OS_ERR_AGAIN) {
-            n = os_fail();
-            break;
-        }
-        if ((n = wait_dir(s, WEFT_PD_WRITE, deadline, "udp send")) != WEFT_OK)
+        if (n == WEFT_EAGAIN && (n = wait_dir(s, WEFT_PD_WRITE, deadline, "udp send")) != WEFT_OK)
             break;
     }
     leave(s);
     freeaddrinfo(res);
+    return n;
+}
+
+int64_t weft_udp_try_recvfrom(weft_sock_t *s, void *buf, size_t len, char *host, size_t hostlen, int *port)
+{
+    struct sockaddr_storage from;
+    weft_socklen_t flen;
+    int64_t n;
+    do {
+        flen = sizeof from;
+        n = weft_os_recvfrom(s->fd, buf, len, (struct sockaddr *)&from, &flen);
+    } while (n < 0 && (n = failed()) == 0);
+    if (n >= 0 && (host || port)) {
+        char h[WEFT_ADDRSTRLEN];
+        int p = 0;
+        if (addr_text(&from, flen, h, sizeof h, &p) != WEFT_OK)
+            h[0] = 0;
+        if (host && hostlen > strlen(h))
+            memcpy(host, h, strlen(h) + 1);
+        if (port)
+            *port = p;
+    }
     return n;
 }
 
@@ -547,34 +632,10 @@ int64_t weft_udp_recvfrom(weft_sock_t *s, void *buf, size_t len, char *host, siz
     if (!enter(s))
         return WEFT_ECLOSED;
     int64_t n;
-    struct sockaddr_storage from;
-    weft_socklen_t flen;
-    for (;;) {
-        flen = sizeof from;
-        n = weft_os_recvfrom(s->fd, buf, len, (struct sockaddr *)&from, &flen);
-        if (n >= 0)
-            break;
-        int k = weft_os_err_kind(weft_os_last_error());
-        if (k == WEFT_OS_ERR_INTR)
-            continue;
-        if (k != WEFT_OS_ERR_AGAIN) {
-            n = os_fail();
-            break;
-        }
-        if ((n = wait_dir(s, WEFT_PD_READ, deadline, "udp receive")) != WEFT_OK)
-            break;
+    while ((n = weft_udp_try_recvfrom(s, buf, len, host, hostlen, port)) == WEFT_EAGAIN &&
+           (n = wait_dir(s, WEFT_PD_READ, deadline, "udp receive")) == WEFT_OK) {
     }
     leave(s);
-    if (n >= 0 && (host || port)) {
-        char h[WEFT_ADDRSTRLEN];
-        int p = 0;
-        if (addr_text(&from, flen, h, sizeof h, &p) != WEFT_OK)
-            h[0] = 0;
-        if (host)
-            memcpy(host, h, strlen(h) + 1);
-        if (port)
-            *port = p;
-    }
     return n;
 }
 

@@ -200,6 +200,36 @@ int weft_pd_wait(weft_pd_t *pd, int dir, int64_t deadline, const char *what, voi
     }
 }
 
+int weft_pd_wait_ext(weft_pd_t *pd, int dir, weft_waiter_t *w)
+{
+    int started = weft_runtime_start();
+    if (started != WEFT_OK)
+        return started;
+    weft_sched_io_wait(1);
+    weft_spin_lock(&pd->lock);
+    int r = WEFT_EXT_PARKED;
+    if (pd->closing) {
+        r = WEFT_ECLOSED;
+    } else if (pd->ready[dir]) {
+        pd->ready[dir] = 0;
+        r = WEFT_OK;
+    } else {
+        weft_waitq_push(&pd->q[dir], w);
+    }
+    weft_spin_unlock(&pd->lock);
+    if (r != WEFT_EXT_PARKED)
+        weft_sched_io_wait(-1);
+    return r;
+}
+
+void weft_pd_ext_end(weft_pd_t *pd, int dir, weft_waiter_t *w)
+{
+    weft_spin_lock(&pd->lock);
+    weft_waitq_remove(&pd->q[dir], w); /* no-op if a waker popped it */
+    weft_spin_unlock(&pd->lock);
+    weft_sched_io_wait(-1);
+}
+
 /* Wakes every waiter of q for `reason`; 1 if any was won. */
 static int wake_all(weft_waitq_t *q, int reason)
 {

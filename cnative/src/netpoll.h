@@ -71,6 +71,18 @@ int weft_pd_wait(weft_pd_t *pd, int dir, int64_t deadline, const char *what, voi
  * error, for weft_os_error, and returns WEFT_ESYS. */
 int weft_poll_sys_error(int oserr);
 
+/* An external party's wait (wait.h; cnative/jni): queues w, made with
+ * weft_waiter_init_external, on the direction and returns
+ * WEFT_EXT_PARKED; or returns at once WEFT_OK (an edge was kept: try
+ * again) or WEFT_ECLOSED.  w's notify then runs once, with
+ * WEFT_WAKE_RETRY (readiness) or WEFT_WAKE_CLOSED, unless its owner wins
+ * w first (a timeout, an interrupt).  After a WEFT_EXT_PARKED, the owner
+ * calls weft_pd_ext_end exactly once, when it stops waiting, whoever won:
+ * it takes w off the queue if it is still there and ends the I/O wait's
+ * count. */
+int weft_pd_wait_ext(weft_pd_t *pd, int dir, weft_waiter_t *w);
+void weft_pd_ext_end(weft_pd_t *pd, int dir, weft_waiter_t *w);
+
 /* The poller reported events (WEFT_READABLE | WEFT_WRITABLE) for pd. */
 void weft_pd_ready(weft_pd_t *pd, int events);
 

@@ -25,7 +25,8 @@
  * inside the socket has left it, so a racing call never touches a
  * descriptor number the OS has reused.  Calls on a socket after its close
  * returned are a use-after-free, as with free(); until the record is
- * reused they return WEFT_ECLOSED.
+ * reused for a new socket they return WEFT_ECLOSED (socket records are
+ * kept for reuse, never handed back to the allocator).
  */
 #ifndef WEFT_NET_H
 #define WEFT_NET_H
