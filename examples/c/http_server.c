@@ -39,10 +39,14 @@
  * formatted once a second per connection); a parser that looks at each
  * byte of the head once and only compares the headers it acts on; one
  * read and one write system call per batch of requests; TCP_NODELAY, so
- * an answer leaves at once.
+ * an answer leaves at once.  The idle timeout is one sweeping coroutine
+ * for all connections, not a deadline on every read: a deadline arms and
+ * disarms a timer each time a read waits, which cost 8% of the requests
+ * per second under wrk -c100 (135-142k against 149-153k).
  */
 #include <weft.h>
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,22 +330,80 @@ static int parse_request(const char *p, size_t len, struct request *r)
 struct options {
     const char *addr;
     int port, workers;
-    int64_t idle_ns; /* 0: no timeout */
+    int idle_secs; /* 0: no timeout */
 };
-static struct options opts = { "127.0.0.1", 9182, 2, 60 * 1000000000LL };
+static struct options opts = { "127.0.0.1", 9182, 2, 60 };
 
 struct conn {
+    /* owned by the connection's coroutine */
     weft_sock_t *s;
     size_t wlen;           /* bytes of wbuf waiting to be written */
     time_t date_sec;       /* the second `date` was formatted for */
     char date[DATE_LEN];
+    /* under conns_lock: the list of open connections, for the sweeper */
+    struct conn *prev, *next;
+    /* written by the coroutine, read by the sweeper */
+    _Atomic int64_t active; /* seconds (weft_now()) when bytes last moved */
     char wbuf[WBUF];
     char rbuf[RBUF];
 };
 
-static int64_t deadline(void)
+/* ---- the idle timeout ---------------------------------------------------------------
+ *
+ * Every open connection is on a list; the coroutine serving it notes the
+ * time whenever a read or a write completes.  Once a second the sweeper
+ * shuts down (shutdown(2), both ways) every connection whose note is
+ * older than the timeout: a read blocked on it then returns end of
+ * stream, a blocked write an error, and the coroutine ends as if the
+ * client had gone.  The sweeper only shuts a socket down and never
+ * closes it: the socket stays the coroutine's, which takes itself off the
+ * list (under the lock) before it closes the socket, so the sweeper never
+ * touches a closed one. */
+static weft_mutex_t conns_lock = WEFT_MUTEX_INIT;
+static struct conn *conns;
+
+static int64_t now_secs(void)
 {
-    return opts.idle_ns > 0 ? weft_now() + opts.idle_ns : -1;
+    return weft_now() / 1000000000;
+}
+
+static void conn_track(struct conn *c)
+{
+    atomic_store_explicit(&c->active, now_secs(), memory_order_relaxed);
+    weft_mutex_lock(&conns_lock);
+    c->prev = NULL;
+    c->next = conns;
+    if (conns)
+        conns->prev = c;
+    conns = c;
+    weft_mutex_unlock(&conns_lock);
+}
+
+static void conn_untrack(struct conn *c)
+{
+    weft_mutex_lock(&conns_lock);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    weft_mutex_unlock(&conns_lock);
+}
+
+static void *sweeper(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        weft_sleep(1000000000);
+        int64_t stale = now_secs() - opts.idle_secs;
+        weft_mutex_lock(&conns_lock);
+        for (struct conn *c = conns; c; c = c->next)
+            if (atomic_load_explicit(&c->active, memory_order_relaxed) < stale)
+                weft_sock_shutdown(c->s, WEFT_SHUT_RDWR);
+        weft_mutex_unlock(&conns_lock);
+    }
+    return NULL;
 }
 
 /* Adds an answer to the batch.  There is room: the caller flushes while
@@ -371,8 +433,10 @@ static int flush(struct conn *c)
 {
     if (c->wlen == 0)
         return 0;
-    int rc = weft_sock_write(c->s, c->wbuf, c->wlen, deadline(), NULL);
+    int rc = weft_sock_write(c->s, c->wbuf, c->wlen, -1, NULL);
     c->wlen = 0;
+    if (opts.idle_secs > 0)
+        atomic_store_explicit(&c->active, now_secs(), memory_order_relaxed);
     return rc == WEFT_OK ? 0 : -1;
 }
 
@@ -401,10 +465,12 @@ static void *serve_conn(void *arg)
     int64_t skip = 0;        /* body bytes of the last request still to drop */
     int closing = 0;         /* we close after this batch: 1 plain, 2 lingering */
     while (!closing) {
-        int64_t n = weft_sock_read(c->s, c->rbuf + have, RBUF - have, deadline());
+        int64_t n = weft_sock_read(c->s, c->rbuf + have, RBUF - have, -1);
         if (n <= 0)
-            break; /* end of stream, idle too long, reset: nothing left to answer */
+            break; /* end of stream (or idle too long: the sweeper), reset: nothing left to answer */
         have += (size_t)n;
+        if (opts.idle_secs > 0)
+            atomic_store_explicit(&c->active, now_secs(), memory_order_relaxed);
 
         time_t now = time(NULL);
         if (now != c->date_sec) {
@@ -456,6 +522,7 @@ static void *serve_conn(void *arg)
     }
     if (closing == 2)
         linger_close(c);
+    conn_untrack(c);
     weft_sock_close(c->s);
     free(c);
     return NULL;
@@ -475,6 +542,8 @@ static void *serve(void *arg)
     }
     printf("listening %d\n", weft_sock_port(ln));
     fflush(stdout);
+    if (opts.idle_secs > 0 && (rc = weft_go(sweeper, NULL)) != WEFT_OK)
+        fprintf(stderr, "http_server: no idle timeout: %s\n", weft_strerror(rc));
 
     for (;;) {
         weft_sock_t *s;
@@ -494,9 +563,11 @@ static void *serve(void *arg)
         c->wlen = 0;
         c->date_sec = 0;
         weft_sock_set_nodelay(s, 1);
+        conn_track(c);
         rc = weft_go(serve_conn, c);
         if (rc != WEFT_OK) {
             fprintf(stderr, "http_server: spawn: %s\n", weft_strerror(rc));
+            conn_untrack(c);
             weft_sock_close(s);
             free(c);
         }
@@ -526,7 +597,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "-a") && i + 1 < argc)
             opts.addr = argv[++i];
         else if (!strcmp(argv[i], "-t") && i + 1 < argc && (v = parse_int(argv[i + 1], 0, 86400)) >= 0)
-            opts.idle_ns = v * 1000000000LL, i++;
+            opts.idle_secs = v, i++;
         else if (argv[i][0] != '-' && (v = parse_int(argv[i], 0, 65535)) >= 0)
             opts.port = v;
         else

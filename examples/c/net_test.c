@@ -4,6 +4,7 @@
  * checks every byte that comes back.  POSIX only (fork, exec, kill).
  *
  *   net_test http -- SERVER-COMMAND...
+ *   net_test http-idle -- SERVER-COMMAND...   (a server started with -t 1)
  *   net_test echo CLIENT-COMMAND... -- SERVER-COMMAND...
  *
  * The server command must listen on port 0 and print "listening PORT".
@@ -531,6 +532,51 @@ static int t_many(void)
     return bad ? fail("%d of %d connections failed", bad, MANY) : 0;
 }
 
+/* With -t 1: a connection that sends nothing is closed within a few
+ * seconds; one that keeps asking is not. */
+static void *idle_one(void *arg)
+{
+    weft_sock_t *s;
+    int *rc = arg;
+    if ((*rc = dial(&s)) != 0)
+        return NULL;
+    int64_t begin = weft_now();
+    *rc = expect_eof(s);
+    if (*rc == 0 && weft_now() - begin < 500000000)
+        *rc = fail("closed after %lld ms, before the timeout",
+                   (long long)((weft_now() - begin) / 1000000));
+    weft_sock_close(s);
+    return NULL;
+}
+
+static int t_idle(void)
+{
+    int idle_rc = -1;
+    weft_co_t *co;
+    if (weft_spawn(NULL, idle_one, &idle_rc, &co) != WEFT_OK)
+        return fail("spawn failed");
+    weft_sock_t *s;
+    int rc = dial(&s);
+    for (int i = 0; i < 10 && rc == 0; i++) { /* 3.5 s of a request every 350 ms */
+        weft_sleep(350000000);
+        rc = SEND(s, GET_ROOT);
+        if (rc == 0)
+            rc = expect(s, OK);
+    }
+    if (rc == 0)
+        weft_sock_close(s);
+    weft_join(co, NULL);
+    weft_co_release(co);
+    return rc != 0 ? rc : idle_rc;
+}
+
+static void *idle_checks(void *arg)
+{
+    (void)arg;
+    check("http.idle_timeout", t_idle);
+    return NULL;
+}
+
 static void *http_checks(void *arg)
 {
     (void)arg;
@@ -623,8 +669,9 @@ int main(int argc, char **argv)
     int sep = 2;
     while (sep < argc && strcmp(argv[sep], "--"))
         sep++;
-    if (argc < 4 || sep >= argc - 1 || (strcmp(argv[1], "http") && strcmp(argv[1], "echo"))) {
-        fprintf(stderr, "usage: net_test http -- SERVER...\n"
+    if (argc < 4 || sep >= argc - 1 ||
+        (strcmp(argv[1], "http") && strcmp(argv[1], "http-idle") && strcmp(argv[1], "echo"))) {
+        fprintf(stderr, "usage: net_test http|http-idle -- SERVER...\n"
                         "       net_test echo CLIENT... -- SERVER...\n");
         return 2;
     }
@@ -661,7 +708,7 @@ int main(int argc, char **argv)
         check("echo.big_messages", t_echo_big_messages);
         check("echo.stream", t_echo_stream);
     } else {
-        weft_run(http_checks, NULL, NULL);
+        weft_run(strcmp(argv[1], "http") ? idle_checks : http_checks, NULL, NULL);
     }
     weft_shutdown();
 
